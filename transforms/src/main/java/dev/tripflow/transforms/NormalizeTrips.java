@@ -1,0 +1,194 @@
+package dev.tripflow.transforms;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema.TypeName;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * Turns green or yellow trip records into the common trip shape {@link TaxiSchemas#TRIPS}: the 18
+ * columns both services share, {@code lpep_/tpep_pickup_datetime} renamed to {@code
+ * pickup_datetime} (likewise drop-off), and {@code service_type} added.
+ *
+ * <p>Input columns are found by name, so the input may hold only the columns {@link
+ * #sourceSchema(String)} lists (what a column-projecting reader returns); integer and floating
+ * columns are widened to the common type.
+ *
+ * <pre>{@code
+ * PCollection<Row> trips = NormalizeTrips.flatten(
+ *     green.apply("NormalizeGreen", NormalizeTrips.green()),
+ *     yellow.apply("NormalizeYellow", NormalizeTrips.yellow()));
+ * }</pre>
+ */
+public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollection<Row>> {
+  private static final long serialVersionUID = 1L;
+
+  private final String serviceType;
+
+  private NormalizeTrips(String serviceType) {
+    this.serviceType = serviceType;
+  }
+
+  /** Normalises green trips ({@code lpep_*} timestamps). */
+  public static NormalizeTrips green() {
+    return new NormalizeTrips("green");
+  }
+
+  /** Normalises yellow trips ({@code tpep_*} timestamps). */
+  public static NormalizeTrips yellow() {
+    return new NormalizeTrips("yellow");
+  }
+
+  /** Normalises trips of {@code serviceType} ({@code green} or {@code yellow}). */
+  public static NormalizeTrips of(String serviceType) {
+    String s = serviceType.toLowerCase(Locale.ROOT);
+    if (!s.equals("green") && !s.equals("yellow")) {
+      throw new IllegalArgumentException(
+          "service type must be green or yellow, not '" + serviceType + "'");
+    }
+    return new NormalizeTrips(s);
+  }
+
+  /** Unions normalised green and yellow trips into one collection. */
+  public static PCollection<Row> flatten(PCollection<Row> green, PCollection<Row> yellow) {
+    return PCollectionList.of(green)
+        .and(yellow)
+        .apply("FlattenGreenAndYellow", Flatten.pCollections())
+        .setRowSchema(TaxiSchemas.TRIPS);
+  }
+
+  /**
+   * The columns of the service's own schema that normalisation reads, with their original names and
+   * types: what to ask a column-projecting reader for.
+   */
+  public static Schema sourceSchema(String serviceType) {
+    Schema full = serviceType.equals("green") ? TaxiSchemas.GREEN : TaxiSchemas.YELLOW;
+    Schema.Builder b = Schema.builder();
+    for (Field f : TaxiSchemas.TRIPS.getFields()) {
+      if (f.getName().equals("service_type")) {
+        continue;
+      }
+      b.addField(full.getField(sourceName(serviceType, f.getName())));
+    }
+    return b.build();
+  }
+
+  private static String sourceName(String serviceType, String commonName) {
+    String prefix = serviceType.equals("green") ? "lpep_" : "tpep_";
+    if (commonName.equals("pickup_datetime") || commonName.equals("dropoff_datetime")) {
+      return prefix + commonName;
+    }
+    return commonName;
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> input) {
+    Schema in = input.getSchema();
+    List<Field> targets = TaxiSchemas.TRIPS.getFields();
+    int[] sourceIndex = new int[targets.size() - 1];
+    for (int i = 0; i < sourceIndex.length; i++) {
+      Field target = targets.get(i);
+      String name = sourceName(serviceType, target.getName());
+      if (!in.hasField(name)) {
+        throw new IllegalArgumentException(
+            "NormalizeTrips("
+                + serviceType
+                + "): input has no column '"
+                + name
+                + "'; it has "
+                + in.getFieldNames());
+      }
+      checkConvertible(in.getField(name), target);
+      sourceIndex[i] = in.indexOf(name);
+    }
+    return input
+        .apply(
+            "To"
+                + Character.toUpperCase(serviceType.charAt(0))
+                + serviceType.substring(1)
+                + "Trips",
+            ParDo.of(new NormalizeFn(serviceType, sourceIndex)))
+        .setRowSchema(TaxiSchemas.TRIPS);
+  }
+
+  private static void checkConvertible(Field source, Field target) {
+    TypeName from = source.getType().getTypeName();
+    TypeName to = target.getType().getTypeName();
+    boolean ok =
+        from == to && source.getType().equals(target.getType().withNullable(false))
+            || from == to && from != TypeName.LOGICAL_TYPE
+            || from.isNumericType() && to.isNumericType();
+    if (!ok && from == TypeName.LOGICAL_TYPE && to == TypeName.LOGICAL_TYPE) {
+      ok =
+          source
+              .getType()
+              .getLogicalType()
+              .getIdentifier()
+              .equals(target.getType().getLogicalType().getIdentifier());
+    }
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "NormalizeTrips: column '"
+              + source.getName()
+              + "' is "
+              + source.getType()
+              + ", cannot become "
+              + target.getType());
+    }
+  }
+
+  /** Copies the common columns into a {@link TaxiSchemas#TRIPS} row, widening numbers. */
+  static final class NormalizeFn extends DoFn<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final String serviceType;
+    private final int[] sourceIndex;
+    private final TypeName[] targetTypes;
+
+    NormalizeFn(String serviceType, int[] sourceIndex) {
+      this.serviceType = serviceType;
+      this.sourceIndex = sourceIndex;
+      this.targetTypes = new TypeName[sourceIndex.length];
+      for (int i = 0; i < sourceIndex.length; i++) {
+        FieldType t = TaxiSchemas.TRIPS.getField(i).getType();
+        targetTypes[i] = t.getTypeName();
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<Row> out) {
+      List<Object> values = new ArrayList<>(sourceIndex.length + 1);
+      for (int i = 0; i < sourceIndex.length; i++) {
+        values.add(convert(row.getValue(sourceIndex[i]), targetTypes[i]));
+      }
+      values.add(serviceType);
+      out.output(Row.withSchema(TaxiSchemas.TRIPS).attachValues(values));
+    }
+
+    private static Object convert(Object v, TypeName to) {
+      if (v == null) {
+        return null;
+      }
+      switch (to) {
+        case INT64:
+          return v instanceof Long ? v : Long.valueOf(((Number) v).longValue());
+        case DOUBLE:
+          return v instanceof Double ? v : Double.valueOf(((Number) v).doubleValue());
+        case LOGICAL_TYPE:
+          return (LocalDateTime) v;
+        default:
+          return v;
+      }
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.tripflow.transforms.util;
+
+import static org.junit.Assert.assertEquals;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.Test;
+
+public class ExactSumTest {
+
+  private static double exact(List<Double> xs) {
+    BigDecimal sum = BigDecimal.ZERO;
+    for (double x : xs) {
+      sum = sum.add(new BigDecimal(x));
+    }
+    return sum.round(MathContext.DECIMAL128).doubleValue();
+  }
+
+  /** The sum equals the exact (BigDecimal) sum rounded once, whatever the order of the values. */
+  @Test
+  public void equalsCorrectlyRoundedSumInAnyOrder() {
+    Random random = new Random(7);
+    for (int trial = 0; trial < 200; trial++) {
+      List<Double> xs = new ArrayList<>();
+      int n = 1 + random.nextInt(500);
+      for (int i = 0; i < n; i++) {
+        double money = Math.round((random.nextDouble() * 200 - 20) * 100) / 100.0;
+        xs.add(random.nextInt(10) == 0 ? money * 1e12 : money);
+      }
+      double expected = exact(xs);
+      ExactSum forward = new ExactSum();
+      xs.forEach(forward::add);
+      Collections.shuffle(xs, random);
+      ExactSum left = new ExactSum();
+      ExactSum right = new ExactSum();
+      for (int i = 0; i < xs.size(); i++) {
+        (i % 3 == 0 ? left : right).add(xs.get(i));
+      }
+      right.addAll(left);
+      assertEquals(expected, forward.value(), 0.0);
+      assertEquals(expected, right.value(), 0.0);
+    }
+  }
+
+  /** Plain double addition loses 0.1 + 0.2 - 0.3; the exact sum does not. */
+  @Test
+  public void cancellationIsExact() {
+    ExactSum s = new ExactSum();
+    s.add(1e16);
+    s.add(1.0);
+    s.add(-1e16);
+    assertEquals(1.0, s.value(), 0.0);
+    ExactSum t = new ExactSum();
+    t.add(0.1);
+    t.add(0.2);
+    t.add(-0.3);
+    assertEquals(exact(List.of(0.1, 0.2, -0.3)), t.value(), 0.0);
+  }
+
+  /** Infinities and NaN propagate as in plain arithmetic; an empty sum is zero. */
+  @Test
+  public void specialValues() {
+    assertEquals(0.0, new ExactSum().value(), 0.0);
+    ExactSum s = new ExactSum();
+    s.add(1.0);
+    s.add(Double.POSITIVE_INFINITY);
+    assertEquals(Double.POSITIVE_INFINITY, s.value(), 0.0);
+    s.add(Double.NEGATIVE_INFINITY);
+    assertEquals(Double.NaN, s.value(), 0.0);
+  }
+
+  /** State rebuilt from its parts (as coders do) gives the same value and keeps adding exactly. */
+  @Test
+  public void roundTripsThroughState() {
+    ExactSum s = new ExactSum();
+    for (double x : new double[] {1e20, 3.14, -1e20, 2.71, 1e-7}) {
+      s.add(x);
+    }
+    double[] parts = new double[s.partialCount()];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = s.partial(i);
+    }
+    ExactSum copy = ExactSum.fromState(parts, parts.length, false, 0.0);
+    assertEquals(s.value(), copy.value(), 0.0);
+    copy.add(1.0);
+    assertEquals(exact(List.of(1e20, 3.14, -1e20, 2.71, 1e-7, 1.0)), copy.value(), 0.0);
+  }
+}
