@@ -1,0 +1,192 @@
+package dev.tripflow.io.parquet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.values.Row;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.MessageColumnIO;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * Reads one Parquet file as Beam rows of a target schema, decoding only the columns the target
+ * names (matched by name, exactly first, then ignoring case). A target field the file lacks is null
+ * when nullable, an error otherwise; every error names the file and column.
+ *
+ * <pre>{@code
+ * try (ParquetRowFileReader r = ParquetRowFileReader.open(path, null)) { // the file's own schema
+ *   r.forEachRemaining(row -> ...);
+ * }
+ * }</pre>
+ */
+public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable {
+  private final String name;
+  private final ParquetFileReader reader;
+  private final Schema schema;
+  private final MessageType requested;
+  private final MessageColumnIO columnIo;
+  private final RowMaterializer materializer;
+  private RecordReader<Row> records;
+  private long remainingInGroup;
+  private long rowNumber;
+
+  private ParquetRowFileReader(InputFile file, String name, Schema target) throws IOException {
+    this.name = name;
+    ParquetFileReader r;
+    try {
+      r = ParquetFileReader.open(file, ParquetReadOptions.builder().build());
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(name + ": not a readable Parquet file (" + firstLine(e) + ")", e);
+    }
+    this.reader = r;
+    try {
+      MessageType fileType = reader.getFooter().getFileMetaData().getSchema();
+      this.schema = target != null ? target : ParquetSchemas.toBeam(fileType);
+      List<Type> columns = new ArrayList<>();
+      List<Integer> targetIndex = new ArrayList<>();
+      for (int i = 0; i < schema.getFieldCount(); i++) {
+        Field f = schema.getField(i);
+        Type column = find(fileType, f.getName());
+        if (column == null) {
+          if (!f.getType().getNullable()) {
+            throw new IllegalArgumentException(
+                name
+                    + ": column '"
+                    + f.getName()
+                    + "' is required but the file has no such column");
+          }
+          continue;
+        }
+        if (!column.isPrimitive() || column.isRepetition(Type.Repetition.REPEATED)) {
+          throw new IllegalArgumentException(
+              name
+                  + ": column '"
+                  + column.getName()
+                  + "' is nested or repeated, not readable as "
+                  + f.getType());
+        }
+        columns.add(column);
+        targetIndex.add(i);
+      }
+      this.requested = new MessageType(fileType.getName(), columns);
+      reader.setRequestedSchema(requested);
+      this.columnIo = new ColumnIOFactory().getColumnIO(requested, fileType);
+      this.materializer =
+          new RowMaterializer(
+              schema, requested, targetIndex.stream().mapToInt(Integer::intValue).toArray(), name);
+    } catch (RuntimeException e) {
+      reader.close();
+      throw e;
+    }
+  }
+
+  private static Type find(MessageType fileType, String name) {
+    if (fileType.containsField(name)) {
+      return fileType.getType(name);
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    for (Type t : fileType.getFields()) {
+      if (t.getName().toLowerCase(Locale.ROOT).equals(lower)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Opens a local file.
+   *
+   * @param target the rows' schema, or null for the file's own columns
+   */
+  public static ParquetRowFileReader open(Path path, Schema target) throws IOException {
+    if (!Files.isRegularFile(path)) {
+      throw new IOException(path + ": no such file");
+    }
+    ResourceId id = FileSystems.matchNewResource(path.toAbsolutePath().toString(), false);
+    return new ParquetRowFileReader(
+        BeamParquetFiles.input(id, Files.size(path)), path.toString(), target);
+  }
+
+  /** Opens a file of any Beam file system (local, {@code gs://}, ...). */
+  public static ParquetRowFileReader open(Metadata file, Schema target) throws IOException {
+    return new ParquetRowFileReader(
+        BeamParquetFiles.input(file.resourceId(), file.sizeBytes()),
+        file.resourceId().toString(),
+        target);
+  }
+
+  /** The schema of the rows returned. */
+  public Schema schema() {
+    return schema;
+  }
+
+  /** Rows in the file, from its footer. */
+  public long rowCount() {
+    return reader.getRecordCount();
+  }
+
+  @Override
+  public boolean hasNext() {
+    if (remainingInGroup > 0) {
+      return true;
+    }
+    try {
+      PageReadStore pages;
+      while ((pages = reader.readNextRowGroup()) != null) {
+        if (pages.getRowCount() > 0) {
+          remainingInGroup = pages.getRowCount();
+          records = columnIo.getRecordReader(pages, materializer);
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + firstLine(e), e);
+    }
+  }
+
+  @Override
+  public Row next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    remainingInGroup--;
+    rowNumber++;
+    try {
+      return records.read();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage() + " (row " + rowNumber + ")", e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          name + ": row " + rowNumber + " cannot be decoded: " + firstLine(e), e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    reader.close();
+  }
+
+  private static String firstLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,361 @@
+package dev.tripflow.io.parquet;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema.TypeName;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.values.Row;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.io.api.RecordMaterializer;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.DateLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+
+/**
+ * Turns Parquet records straight into Beam rows of a target schema, converting each column's
+ * physical type to the target field's type (integer widths, integers and decimals to doubles,
+ * timestamps in any unit and INT96 to local date-times). Target fields the file lacks stay null.
+ */
+final class RowMaterializer extends RecordMaterializer<Row> {
+  private final Schema target;
+  private final Object[] values;
+  private final Root root;
+
+  /**
+   * @param target the schema of the rows to produce
+   * @param requested the file columns to read, each named like a target field
+   * @param targetIndex for each requested column, the index of its target field
+   * @param file the file's name, for errors
+   */
+  RowMaterializer(Schema target, MessageType requested, int[] targetIndex, String file) {
+    this.target = target;
+    this.values = new Object[target.getFieldCount()];
+    Converter[] converters = new Converter[requested.getFieldCount()];
+    for (int i = 0; i < converters.length; i++) {
+      PrimitiveType column = requested.getType(i).asPrimitiveType();
+      Field field = target.getField(targetIndex[i]);
+      converters[i] = converter(column, field, targetIndex[i], file);
+    }
+    this.root = new Root(converters);
+  }
+
+  @Override
+  public Row getCurrentRecord() {
+    List<Object> row = Arrays.asList(values.clone());
+    return Row.withSchema(target).attachValues(row);
+  }
+
+  @Override
+  public GroupConverter getRootConverter() {
+    return root;
+  }
+
+  private final class Root extends GroupConverter {
+    private final Converter[] converters;
+
+    Root(Converter[] converters) {
+      this.converters = converters;
+    }
+
+    @Override
+    public Converter getConverter(int fieldIndex) {
+      return converters[fieldIndex];
+    }
+
+    @Override
+    public void start() {
+      Arrays.fill(values, null);
+    }
+
+    @Override
+    public void end() {}
+  }
+
+  /** What a column's values become. */
+  private enum Target {
+    INT16,
+    INT32,
+    INT64,
+    FLOAT,
+    DOUBLE,
+    BOOLEAN,
+    STRING,
+    BYTES,
+    DATETIME,
+    DATE
+  }
+
+  private static Target targetOf(FieldType t) {
+    TypeName n = t.getTypeName();
+    switch (n) {
+      case INT16:
+        return Target.INT16;
+      case INT32:
+        return Target.INT32;
+      case INT64:
+        return Target.INT64;
+      case FLOAT:
+        return Target.FLOAT;
+      case DOUBLE:
+        return Target.DOUBLE;
+      case BOOLEAN:
+        return Target.BOOLEAN;
+      case STRING:
+        return Target.STRING;
+      case BYTES:
+        return Target.BYTES;
+      case LOGICAL_TYPE:
+        String id = t.getLogicalType().getIdentifier();
+        if (id.equals(SqlTypes.DATETIME.getIdentifier())) {
+          return Target.DATETIME;
+        }
+        if (id.equals(SqlTypes.DATE.getIdentifier())) {
+          return Target.DATE;
+        }
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  private Converter converter(PrimitiveType column, Field field, int index, String file) {
+    Target to = targetOf(field.getType());
+    PrimitiveTypeName physical = column.getPrimitiveTypeName();
+    LogicalTypeAnnotation a = column.getLogicalTypeAnnotation();
+    String where = file + ": column '" + column.getName() + "'";
+    IllegalArgumentException unsupported =
+        new IllegalArgumentException(
+            where
+                + ": cannot read Parquet "
+                + column
+                + " as "
+                + field.getType().withNullable(false));
+    if (to == null) {
+      throw unsupported;
+    }
+    boolean numericTarget =
+        to == Target.INT16
+            || to == Target.INT32
+            || to == Target.INT64
+            || to == Target.FLOAT
+            || to == Target.DOUBLE;
+    if (a instanceof TimestampLogicalTypeAnnotation ts) {
+      if (physical != PrimitiveTypeName.INT64 || (to != Target.DATETIME && to != Target.DATE)) {
+        throw unsupported;
+      }
+      long perSecond;
+      switch (ts.getUnit()) {
+        case MILLIS:
+          perSecond = 1_000L;
+          break;
+        case MICROS:
+          perSecond = 1_000_000L;
+          break;
+        default:
+          perSecond = 1_000_000_000L;
+      }
+      boolean toDate = to == Target.DATE;
+      return new PrimitiveConverter() {
+        @Override
+        public void addLong(long v) {
+          LocalDateTime t = fromEpoch(v, perSecond);
+          values[index] = toDate ? t.toLocalDate() : t;
+        }
+      };
+    }
+    if (physical == PrimitiveTypeName.INT96) {
+      if (to != Target.DATETIME && to != Target.DATE) {
+        throw unsupported;
+      }
+      boolean toDate = to == Target.DATE;
+      return new PrimitiveConverter() {
+        @Override
+        public void addBinary(Binary v) {
+          LocalDateTime t = fromInt96(v);
+          values[index] = toDate ? t.toLocalDate() : t;
+        }
+      };
+    }
+    if (a instanceof DateLogicalTypeAnnotation) {
+      if (to != Target.DATE && to != Target.DATETIME) {
+        throw unsupported;
+      }
+      boolean toDate = to == Target.DATE;
+      return new PrimitiveConverter() {
+        @Override
+        public void addInt(int v) {
+          LocalDate d = LocalDate.ofEpochDay(v);
+          values[index] = toDate ? d : d.atStartOfDay();
+        }
+      };
+    }
+    if (a instanceof DecimalLogicalTypeAnnotation dec) {
+      if (!numericTarget) {
+        throw unsupported;
+      }
+      int scale = dec.getScale();
+      return new PrimitiveConverter() {
+        @Override
+        public void addInt(int v) {
+          set(BigDecimal.valueOf(v, scale));
+        }
+
+        @Override
+        public void addLong(long v) {
+          set(BigDecimal.valueOf(v, scale));
+        }
+
+        @Override
+        public void addBinary(Binary v) {
+          set(new BigDecimal(new BigInteger(v.getBytes()), scale));
+        }
+
+        private void set(BigDecimal d) {
+          values[index] = numberAs(to, d.doubleValue(), d, where);
+        }
+      };
+    }
+    switch (physical) {
+      case INT32:
+      case INT64:
+        if (!numericTarget) {
+          throw unsupported;
+        }
+        boolean unsigned = a instanceof IntLogicalTypeAnnotation i && !i.isSigned();
+        return new PrimitiveConverter() {
+          @Override
+          public void addInt(int v) {
+            long x = unsigned ? Integer.toUnsignedLong(v) : v;
+            values[index] = integerAs(to, x, where);
+          }
+
+          @Override
+          public void addLong(long v) {
+            if (unsigned && v < 0) {
+              throw new IllegalArgumentException(
+                  where + ": unsigned value " + Long.toUnsignedString(v) + " overflows");
+            }
+            values[index] = integerAs(to, v, where);
+          }
+        };
+      case FLOAT:
+      case DOUBLE:
+        if (!numericTarget) {
+          throw unsupported;
+        }
+        return new PrimitiveConverter() {
+          @Override
+          public void addFloat(float v) {
+            values[index] = numberAs(to, v, null, where);
+          }
+
+          @Override
+          public void addDouble(double v) {
+            values[index] = numberAs(to, v, null, where);
+          }
+        };
+      case BOOLEAN:
+        if (to != Target.BOOLEAN) {
+          throw unsupported;
+        }
+        return new PrimitiveConverter() {
+          @Override
+          public void addBoolean(boolean v) {
+            values[index] = v;
+          }
+        };
+      case BINARY:
+      case FIXED_LEN_BYTE_ARRAY:
+        if (to != Target.STRING && to != Target.BYTES) {
+          throw unsupported;
+        }
+        boolean text = to == Target.STRING;
+        return new PrimitiveConverter() {
+          @Override
+          public void addBinary(Binary v) {
+            values[index] = text ? v.toStringUsingUTF8() : v.getBytes();
+          }
+        };
+      default:
+        throw unsupported;
+    }
+  }
+
+  private static Object integerAs(Target to, long v, String where) {
+    switch (to) {
+      case INT64:
+        return v;
+      case INT32:
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException(where + ": " + v + " does not fit INT32");
+        }
+        return (int) v;
+      case INT16:
+        if (v < Short.MIN_VALUE || v > Short.MAX_VALUE) {
+          throw new IllegalArgumentException(where + ": " + v + " does not fit INT16");
+        }
+        return (short) v;
+      case DOUBLE:
+        return (double) v;
+      default:
+        return (float) v;
+    }
+  }
+
+  private static Object numberAs(Target to, double v, BigDecimal exact, String where) {
+    switch (to) {
+      case DOUBLE:
+        return v;
+      case FLOAT:
+        return (float) v;
+      default:
+        long whole = (long) v;
+        boolean integral =
+            exact != null
+                ? exact.stripTrailingZeros().scale() <= 0
+                : whole == v && !Double.isNaN(v);
+        if (!integral) {
+          throw new IllegalArgumentException(
+              where
+                  + ": value "
+                  + (exact != null ? exact.toPlainString() : v)
+                  + " is not a whole number");
+        }
+        return integerAs(to, exact != null ? exact.longValueExact() : whole, where);
+    }
+  }
+
+  private static LocalDateTime fromEpoch(long v, long perSecond) {
+    long seconds = Math.floorDiv(v, perSecond);
+    long fraction = Math.floorMod(v, perSecond);
+    long nanos = fraction * (1_000_000_000L / perSecond);
+    return LocalDateTime.ofEpochSecond(seconds, (int) nanos, ZoneOffset.UTC);
+  }
+
+  /** INT96 timestamps (Impala, old Spark): 8 bytes nanos of day, 4 bytes Julian day, LE. */
+  private static LocalDateTime fromInt96(Binary v) {
+    ByteBuffer buf = v.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    long nanosOfDay = buf.getLong();
+    int julianDay = buf.getInt();
+    long epochDay = julianDay - 2_440_588L;
+    return LocalDate.ofEpochDay(epochDay).atStartOfDay().plusNanos(nanosOfDay);
+  }
+}

@@ -1,0 +1,291 @@
+package dev.tripflow.io.parquet;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class ParquetRowsTest {
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final Schema ALL_TYPES =
+      Schema.builder()
+          .addField("id", FieldType.INT64)
+          .addNullableField("i32", FieldType.INT32)
+          .addNullableField("d", FieldType.DOUBLE)
+          .addNullableField("s", FieldType.STRING)
+          .addNullableField("b", FieldType.BOOLEAN)
+          .addNullableField("ts", FieldType.logicalType(SqlTypes.DATETIME))
+          .addNullableField("day", FieldType.logicalType(SqlTypes.DATE))
+          .build();
+
+  private static List<Row> allTypesRows() {
+    return List.of(
+        Row.withSchema(ALL_TYPES)
+            .addValues(
+                1L,
+                7,
+                2.5,
+                "héllo, \"x\"",
+                true,
+                LocalDateTime.of(2020, 1, 1, 0, 33, 44),
+                LocalDate.of(2020, 2, 29))
+            .build(),
+        Row.withSchema(ALL_TYPES)
+            .addValues(
+                2L,
+                -1,
+                -0.01,
+                "",
+                false,
+                LocalDateTime.of(2020, 3, 8, 2, 30, 0, 123_456_000),
+                LocalDate.of(1969, 12, 31))
+            .build(),
+        Row.withSchema(ALL_TYPES).addValues(3L, null, null, null, null, null, null).build());
+  }
+
+  private Path writeAllTypes() throws Exception {
+    Path file = tmp.getRoot().toPath().resolve("all.parquet");
+    try (ParquetRowFileWriter w = ParquetRowFileWriter.open(file, ALL_TYPES)) {
+      for (Row r : allTypesRows()) {
+        w.write(r);
+      }
+    }
+    return file;
+  }
+
+  /** Rows with every type and nulls come back equal, with the plain reader and in a pipeline. */
+  @Test
+  public void roundTripsEveryType() throws Exception {
+    Path file = writeAllTypes();
+    List<Row> back = new ArrayList<>();
+    try (ParquetRowFileReader r = ParquetRowFileReader.open(file, null)) {
+      assertEquals(
+          ALL_TYPES.withOptions(ALL_TYPES.getOptions()).getFieldCount(),
+          r.schema().getFieldCount());
+      assertEquals(3, r.rowCount());
+      r.forEachRemaining(back::add);
+    }
+    assertEquals(allTypesRows(), rebase(back, ALL_TYPES));
+    PAssert.that(pipeline.apply(ParquetRows.read(file.toString(), ALL_TYPES)))
+        .containsInAnyOrder(allTypesRows());
+    pipeline.run().waitUntilFinish();
+  }
+
+  private static List<Row> rebase(List<Row> rows, Schema schema) {
+    List<Row> out = new ArrayList<>();
+    for (Row r : rows) {
+      out.add(Row.withSchema(schema).addValues(r.getValues()).build());
+    }
+    return out;
+  }
+
+  /** The same rows give the same bytes. */
+  @Test
+  public void writesDeterministically() throws Exception {
+    Path a = writeAllTypes();
+    byte[] first = Files.readAllBytes(a);
+    Files.delete(a);
+    assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(writeAllTypes())));
+  }
+
+  /** DuckDB reads our timestamps as plain TIMESTAMP with the same wall clock. */
+  @Test
+  public void duckDbReadsOurFiles() throws Exception {
+    Path file = writeAllTypes();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT id, typeof(ts), CAST(ts AS VARCHAR), CAST(day AS VARCHAR), s, d FROM"
+                    + " read_parquet('"
+                    + file
+                    + "') ORDER BY id")) {
+      assertTrue(rs.next());
+      assertEquals("TIMESTAMP", rs.getString(2));
+      assertEquals("2020-01-01 00:33:44", rs.getString(3));
+      assertEquals("2020-02-29", rs.getString(4));
+      assertEquals("héllo, \"x\"", rs.getString(5));
+      assertTrue(rs.next());
+      assertEquals("2020-03-08 02:30:00.123456", rs.getString(3));
+      assertTrue(rs.next());
+      assertEquals(null, rs.getString(3));
+      assertEquals(null, rs.getObject(6));
+    }
+  }
+
+  /**
+   * Files written by DuckDB (other integer widths, decimals, TIMESTAMP, extra columns) read into a
+   * target schema that asks for other types and a subset of columns, equal to what DuckDB sees.
+   */
+  @Test
+  public void readsForeignFilesWithCoercion() throws Exception {
+    Path file = tmp.getRoot().toPath().resolve("foreign.parquet");
+    Schema target =
+        Schema.builder()
+            .addNullableField("zone", FieldType.INT64)
+            .addNullableField("amount", FieldType.DOUBLE)
+            .addNullableField("count", FieldType.DOUBLE)
+            .addNullableField("pickup", FieldType.logicalType(SqlTypes.DATETIME))
+            .addNullableField("missing", FieldType.STRING)
+            .build();
+    List<Row> expected = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement s = c.createStatement()) {
+      s.execute(
+          "COPY (SELECT CAST(i AS INTEGER) AS ZONE, CAST(i * 1.25 AS DECIMAL(10,2)) AS amount,"
+              + " CAST(i AS BIGINT) * 1000000000000 AS count, 'x' || i AS unused,"
+              + " CASE WHEN i % 3 = 0 THEN NULL ELSE TIMESTAMP '2020-03-08 02:00:00' + to_minutes(i)"
+              + " END AS pickup FROM range(50) t(i)) TO '"
+              + file
+              + "' (FORMAT PARQUET)");
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT ZONE, CAST(amount AS DOUBLE), CAST(count AS DOUBLE),"
+                  + " strftime(pickup, '%Y-%m-%dT%H:%M:%S') FROM read_parquet('"
+                  + file
+                  + "')")) {
+        while (rs.next()) {
+          String t = rs.getString(4);
+          expected.add(
+              Row.withSchema(target)
+                  .addValues(
+                      rs.getLong(1),
+                      rs.getDouble(2),
+                      rs.getDouble(3),
+                      t == null ? null : LocalDateTime.parse(t),
+                      null)
+                  .build());
+        }
+      }
+    }
+    assertEquals(50, expected.size());
+    PAssert.that(pipeline.apply(ParquetRows.read(file.toString(), target)))
+        .containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** A required column the file lacks, or a fraction into an integer, names file and column. */
+  @Test
+  public void clearErrors() throws Exception {
+    Path file = writeAllTypes();
+    Schema needsMissing = Schema.builder().addField("nope", FieldType.INT64).build();
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class, () -> ParquetRowFileReader.open(file, needsMissing));
+    assertTrue(missing.getMessage(), missing.getMessage().contains("all.parquet: column 'nope'"));
+    Schema fractionAsLong = Schema.builder().addNullableField("d", FieldType.INT64).build();
+    try (ParquetRowFileReader r = ParquetRowFileReader.open(file, fractionAsLong)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::next);
+      assertTrue(e.getMessage(), e.getMessage().contains("all.parquet: column 'd': value 2.5"));
+    }
+    Schema stringAsLong = Schema.builder().addNullableField("s", FieldType.INT64).build();
+    IllegalArgumentException type =
+        assertThrows(
+            IllegalArgumentException.class, () -> ParquetRowFileReader.open(file, stringAsLong));
+    assertTrue(type.getMessage(), type.getMessage().contains("column 's': cannot read Parquet"));
+  }
+
+  /** Writing replaces the target directory with exactly the new shards. */
+  @Test
+  public void writeReplacesDirectory() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("out");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("stale.parquet"), "old");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    List<Row> rows = new ArrayList<>();
+    for (long i = 0; i < 100; i++) {
+      rows.add(
+          Row.withSchema(ALL_TYPES).addValues(i, null, null, "r" + i, null, null, null).build());
+    }
+    p.apply(Create.of(rows).withRowSchema(ALL_TYPES))
+        .apply(ParquetRows.write(out.toString()).withNumShards(3));
+    p.run().waitUntilFinish();
+    List<String> names;
+    try (Stream<Path> files = Files.list(out)) {
+      names = files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+    assertEquals(List.of("part-00000.parquet", "part-00001.parquet", "part-00002.parquet"), names);
+    long total = 0;
+    for (String n : names) {
+      try (ParquetRowFileReader r = ParquetRowFileReader.open(out.resolve(n), ALL_TYPES)) {
+        total += r.rowCount();
+      }
+    }
+    assertEquals(100, total);
+    try (Stream<Path> siblings = Files.list(tmp.getRoot().toPath())) {
+      assertFalse(siblings.anyMatch(f -> f.getFileName().toString().contains("staging")));
+    }
+  }
+
+  /** No rows still gives one valid, empty file. */
+  @Test
+  public void emptyInputWritesOneEmptyFile() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("empty");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    p.apply(Create.empty(org.apache.beam.sdk.coders.RowCoder.of(ALL_TYPES)))
+        .setRowSchema(ALL_TYPES)
+        .apply(ParquetRows.write(out.toString()));
+    p.run().waitUntilFinish();
+    try (ParquetRowFileReader r =
+        ParquetRowFileReader.open(out.resolve("part-00000.parquet"), null)) {
+      assertEquals(0, r.rowCount());
+      assertEquals(ALL_TYPES.getFieldNames(), r.schema().getFieldNames());
+    }
+  }
+
+  /** A pipeline failing before the commit leaves the existing target untouched. */
+  @Test
+  public void failedRunLeavesTargetAlone() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("keep");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("part-00000.parquet"), "previous output");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    PCollection<Row> rows = p.apply(Create.of(allTypesRows()).withRowSchema(ALL_TYPES));
+    PCollection<String> failingGate =
+        rows.apply(
+            "FailingCheck",
+            MapElements.into(TypeDescriptors.strings())
+                .via(
+                    r -> {
+                      if (r.getInt64("id") == 3L) {
+                        throw new IllegalStateException("too many bad records");
+                      }
+                      return "ok";
+                    }));
+    rows.apply(ParquetRows.write(out.toString()).withCommitGate(failingGate));
+    assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertEquals("previous output", Files.readString(out.resolve("part-00000.parquet")));
+    try (Stream<Path> files = Files.list(out)) {
+      assertEquals(1, files.count());
+    }
+  }
+}
