@@ -1,0 +1,299 @@
+package dev.tripflow.io.csv;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileIO.ReadableFile;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads CSV files with a header line into rows of an explicit schema; gzip files ({@code .gz}) are
+ * read transparently. Columns are matched to schema fields by name (case-insensitively), so the
+ * header's order does not matter and extra columns are ignored.
+ *
+ * <p>Nothing is dropped silently: a line with the wrong number of fields or a value that does not
+ * parse goes to {@link Result#deadLetters()} with its file, line number, reason and raw text, and
+ * is counted. Blank lines are skipped and not counted as bad. A missing header column is null when
+ * the field is nullable; a missing required column fails the file with one clear line.
+ *
+ * <pre>{@code
+ * CsvRows.Result csv = p.apply(CsvRows.read("raw/fhvhv/2021/01/*.csv.gz", TaxiSchemas.FHVHV));
+ * csv.rows();        // good rows
+ * csv.deadLetters(); // file, line, reason, raw
+ * }</pre>
+ */
+public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
+  private static final long serialVersionUID = 1L;
+
+  /** The schema of dead letters: where the line was, why it was rejected, and the line itself. */
+  public static final Schema DEAD_LETTER_SCHEMA =
+      Schema.builder()
+          .addStringField("file")
+          .addInt64Field("line")
+          .addStringField("reason")
+          .addStringField("raw")
+          .build();
+
+  private final String glob;
+  private final Schema schema;
+  private final String namespace;
+  private final String prefix;
+
+  private CsvRows(String glob, Schema schema, String namespace, String prefix) {
+    this.glob = glob;
+    this.schema = schema;
+    this.namespace = namespace;
+    this.prefix = prefix;
+  }
+
+  /** Reads every file matching {@code glob} as rows of {@code schema}. */
+  public static CsvRows read(String glob, Schema schema) {
+    return new CsvRows(glob, schema, "tripflow", "csv");
+  }
+
+  /** Names the counters {@code <prefix>_rows_read} and {@code <prefix>_bad_records}. */
+  public CsvRows withCounters(String namespace, String prefix) {
+    return new CsvRows(glob, schema, namespace, prefix);
+  }
+
+  @Override
+  public Result expand(PBegin begin) {
+    TupleTag<Row> good = new TupleTag<>("rows") {};
+    TupleTag<Row> bad = new TupleTag<>("deadLetters") {};
+    PCollectionTuple out =
+        begin
+            .apply(
+                "MatchFiles",
+                FileIO.match()
+                    .filepattern(glob)
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+            .apply("OpenFiles", FileIO.readMatches())
+            .apply(
+                "ParseLines",
+                ParDo.of(new ParseFn(schema, good, bad, namespace, prefix))
+                    .withOutputTags(good, TupleTagList.of(bad)));
+    return new Result(
+        begin.getPipeline(),
+        out.get(good).setRowSchema(schema),
+        out.get(bad).setRowSchema(DEAD_LETTER_SCHEMA));
+  }
+
+  /** The good rows and the dead letters. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<Row> rows;
+    private final PCollection<Row> deadLetters;
+
+    Result(Pipeline pipeline, PCollection<Row> rows, PCollection<Row> deadLetters) {
+      this.pipeline = pipeline;
+      this.rows = rows;
+      this.deadLetters = deadLetters;
+    }
+
+    /** Rows that parsed, with the schema set. */
+    public PCollection<Row> rows() {
+      return rows;
+    }
+
+    /** Rejected lines, {@link #DEAD_LETTER_SCHEMA}. */
+    public PCollection<Row> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> m = new HashMap<>();
+      m.put(new TupleTag<Row>("rows"), rows);
+      m.put(new TupleTag<Row>("deadLetters"), deadLetters);
+      return m;
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  /** Maps a header to schema field positions. */
+  static final class HeaderMap {
+    final int[] fieldOfColumn; // -1 = ignored column
+    final int columns;
+
+    HeaderMap(int[] fieldOfColumn) {
+      this.fieldOfColumn = fieldOfColumn;
+      this.columns = fieldOfColumn.length;
+    }
+
+    static HeaderMap of(List<String> header, Schema schema, String file) {
+      Map<String, Integer> byName = new HashMap<>();
+      for (int i = 0; i < schema.getFieldCount(); i++) {
+        byName.put(schema.getField(i).getName().toLowerCase(Locale.ROOT), i);
+      }
+      int[] map = new int[header.size()];
+      boolean[] seen = new boolean[schema.getFieldCount()];
+      for (int c = 0; c < header.size(); c++) {
+        Integer f = byName.get(header.get(c).trim().toLowerCase(Locale.ROOT));
+        map[c] = f == null || seen[f] ? -1 : f;
+        if (f != null) {
+          seen[f] = true;
+        }
+      }
+      for (int f = 0; f < seen.length; f++) {
+        if (!seen[f] && !schema.getField(f).getType().getNullable()) {
+          throw new IllegalArgumentException(
+              file
+                  + ": the header has no column '"
+                  + schema.getField(f).getName()
+                  + "', which the schema requires (header: "
+                  + String.join(",", header)
+                  + ")");
+        }
+      }
+      return new HeaderMap(map);
+    }
+  }
+
+  /**
+   * Parses one data line into the values of {@code schema}, or throws with the reason.
+   *
+   * @return the row's values, in schema order
+   */
+  static Object[] parseLine(String line, HeaderMap header, Schema schema)
+      throws CsvFormat.BadValueException {
+    List<String> fields = CsvFormat.split(line);
+    if (fields.size() != header.columns) {
+      throw new CsvFormat.BadValueException(
+          "expected " + header.columns + " fields, found " + fields.size());
+    }
+    Object[] values = new Object[schema.getFieldCount()];
+    for (int c = 0; c < fields.size(); c++) {
+      int f = header.fieldOfColumn[c];
+      if (f < 0) {
+        continue;
+      }
+      Schema.Field field = schema.getField(f);
+      FieldType type = field.getType();
+      Object v;
+      try {
+        v = CsvFormat.parse(fields.get(c), type);
+      } catch (CsvFormat.BadValueException e) {
+        throw new CsvFormat.BadValueException(
+            "column '" + field.getName() + "': " + e.getMessage());
+      }
+      if (v == null && !type.getNullable()) {
+        throw new CsvFormat.BadValueException(
+            "column '" + field.getName() + "': empty but required");
+      }
+      values[f] = v;
+    }
+    return values;
+  }
+
+  static final class ParseFn extends DoFn<ReadableFile, Row> {
+    private static final long serialVersionUID = 1L;
+    private final Schema schema;
+    private final TupleTag<Row> good;
+    private final TupleTag<Row> bad;
+    private final String namespace;
+    private final String prefix;
+    private transient Counter rowsRead;
+    private transient Counter badRecords;
+
+    ParseFn(Schema schema, TupleTag<Row> good, TupleTag<Row> bad, String namespace, String prefix) {
+      this.schema = schema;
+      this.good = good;
+      this.bad = bad;
+      this.namespace = namespace;
+      this.prefix = prefix;
+    }
+
+    @Setup
+    public void setup() {
+      rowsRead = Metrics.counter(namespace, prefix + "_rows_read");
+      badRecords = Metrics.counter(namespace, prefix + "_bad_records");
+    }
+
+    @ProcessElement
+    public void process(@Element ReadableFile file, MultiOutputReceiver out) throws IOException {
+      String name = file.getMetadata().resourceId().toString();
+      try (BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(file.open()), StandardCharsets.UTF_8),
+              1 << 16)) {
+        String headerLine = reader.readLine();
+        if (headerLine == null) {
+          return; // an empty file has no rows
+        }
+        if (headerLine.startsWith("\uFEFF")) {
+          headerLine = headerLine.substring(1);
+        }
+        HeaderMap header;
+        try {
+          header = HeaderMap.of(CsvFormat.split(headerLine), schema, name);
+        } catch (CsvFormat.BadValueException e) {
+          throw new IllegalArgumentException(name + ": line 1 (header): " + e.getMessage());
+        }
+        long lineNo = 1;
+        long pending = 0; // good rows not yet added to the counter
+        String line;
+        while ((line = reader.readLine()) != null) {
+          lineNo++;
+          if (line.isBlank()) {
+            continue;
+          }
+          try {
+            Object[] values = parseLine(line, header, schema);
+            out.get(good).output(Row.withSchema(schema).attachValues(Arrays.asList(values)));
+            if (++pending == 4096) {
+              rowsRead.inc(pending);
+              pending = 0;
+            }
+          } catch (CsvFormat.BadValueException e) {
+            badRecords.inc();
+            out.get(bad)
+                .output(
+                    Row.withSchema(DEAD_LETTER_SCHEMA)
+                        .addValues(name, lineNo, e.getMessage(), line)
+                        .build());
+          }
+        }
+        rowsRead.inc(pending);
+      }
+    }
+  }
+
+  /** The column names of a header line (for tools that inspect files). */
+  public static List<String> headerOf(String line) throws CsvFormat.BadValueException {
+    return new ArrayList<>(CsvFormat.split(line.startsWith("\uFEFF") ? line.substring(1) : line));
+  }
+}
