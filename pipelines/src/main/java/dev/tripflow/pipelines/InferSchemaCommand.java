@@ -1,0 +1,104 @@
+package dev.tripflow.pipelines;
+
+import dev.tripflow.io.schema.SchemaFiles;
+import dev.tripflow.io.schema.SchemaInference;
+import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.UsageException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** {@code tripflow infer-schema}: a schema inferred from a sample of a CSV file. */
+final class InferSchemaCommand implements Command {
+
+  /** Options of {@code tripflow infer-schema}. */
+  public interface Options extends PipelineOptions {
+    @Description("CSV file with a header (.gz read transparently); a glob uses its first file")
+    String getInput();
+
+    void setInput(String value);
+
+    @Description("Data lines to sample")
+    @Default.Integer(1000)
+    int getSampleRows();
+
+    void setSampleRows(int value);
+
+    @Description("Name of the Java constant in the generated code")
+    @Default.String("SCHEMA")
+    String getName();
+
+    void setName(String value);
+
+    @Description("Also write the schema file (for ingest --schemaFile) here")
+    String getSchemaOut();
+
+    void setSchemaOut(String value);
+  }
+
+  @Override
+  public String name() {
+    return "infer-schema";
+  }
+
+  @Override
+  public String summary() {
+    return "Infer a schema from a CSV sample: a table, the Java code of the Beam schema, a schema file";
+  }
+
+  @Override
+  public Class<? extends PipelineOptions> optionsClass() {
+    return Options.class;
+  }
+
+  @Override
+  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
+    Options o = pipelineOptions.as(Options.class);
+    if (o.getSampleRows() < 1) {
+      throw new UsageException("--sampleRows must be at least 1, not " + o.getSampleRows());
+    }
+    if (!o.getName().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new UsageException("--name=" + o.getName() + ": not a Java identifier");
+    }
+    Metadata first =
+        Paths.requireMatches(o, "input", o.getInput()).stream()
+            .min((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()))
+            .orElseThrow();
+    String file = first.resourceId().toString();
+    SchemaInference.InferredSchema inferred;
+    try {
+      inferred = SchemaInference.infer(file, o.getSampleRows());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    out.printf(
+        "Schema of %s (%d rows sampled%s)%n%n",
+        file,
+        inferred.sampledRows(),
+        inferred.skippedLines() > 0
+            ? ", " + inferred.skippedLines() + " lines skipped: wrong field count"
+            : "");
+    out.println(inferred.toTable());
+    out.println(inferred.toJavaCode(o.getName()));
+    out.println("Schema file:");
+    out.print(SchemaFiles.format(inferred.schema()));
+    if (o.getSchemaOut() != null) {
+      Path p = Path.of(o.getSchemaOut());
+      Files.writeString(
+          p,
+          "# inferred by tripflow infer-schema from "
+              + file
+              + "\n"
+              + SchemaFiles.format(inferred.schema()),
+          StandardCharsets.UTF_8);
+      out.println("\nwrote " + p);
+    }
+    return 0;
+  }
+}

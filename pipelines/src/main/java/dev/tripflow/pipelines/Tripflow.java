@@ -1,0 +1,136 @@
+package dev.tripflow.pipelines;
+
+import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.UsageException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code tripflow} command-line launcher: {@code tripflow <command> [--option=value ...]}.
+ *
+ * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage (unknown option, missing input,
+ * unwritable output), found before any pipeline starts.
+ */
+public final class Tripflow {
+  private static final Logger LOG = LoggerFactory.getLogger(Tripflow.class);
+
+  private Tripflow() {}
+
+  /** The commands, in the order {@code --help} lists them. */
+  public static Map<String, Command> commands() {
+    Map<String, Command> commands = new LinkedHashMap<>();
+    for (Command c :
+        List.<Command>of(
+            new GenerateCommand(),
+            new InferSchemaCommand(),
+            new IngestCommand(),
+            new ShowCommand(),
+            new RevenueReport.Cli())) {
+      commands.put(c.name(), c);
+    }
+    return commands;
+  }
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line and returns the exit code; never calls {@code System.exit}. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Map<String, Command> commands = commands();
+    if (args.length == 0
+        || args[0].equals("--help")
+        || args[0].equals("-h")
+        || args[0].equals("help")) {
+      out.print(usage(commands));
+      return args.length == 0 ? 2 : 0;
+    }
+    Command command = commands.get(args[0]);
+    if (command == null) {
+      err.println(
+          "tripflow: unknown command '"
+              + args[0]
+              + "'; commands: "
+              + String.join(", ", commands.keySet()));
+      return 2;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+      out.print(OptionsParser.help(command));
+      return 0;
+    }
+    try {
+      PipelineOptions options = OptionsParser.parse(command.name(), command.optionsClass(), rest);
+      return command.run(options, out);
+    } catch (UsageException e) {
+      err.println(
+          "tripflow " + command.name() + ": " + stripCommand(command.name(), e.getMessage()));
+      return 2;
+    } catch (PipelineExecutionException e) {
+      err.println("tripflow " + command.name() + ": job failed: " + rootMessage(e));
+      LOG.debug("job failure", e);
+      return 1;
+    } catch (Exception | Error e) {
+      err.println("tripflow " + command.name() + ": failed: " + rootMessage(e));
+      if (System.getenv("TRIPFLOW_STACKTRACE") != null) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(set TRIPFLOW_STACKTRACE=1 for the stack trace)");
+      }
+      return 1;
+    }
+  }
+
+  private static String stripCommand(String command, String message) {
+    return message.startsWith(command + ": ") ? message.substring(command.length() + 2) : message;
+  }
+
+  /**
+   * The message of the first exception under the runner's wrappers, on one line: tripflow's own
+   * exceptions already name the file, row or option, and carry the library's cause in their text.
+   */
+  static String rootMessage(Throwable t) {
+    Throwable e = t;
+    while (e.getCause() != null
+        && e.getCause() != e
+        && (e instanceof PipelineExecutionException
+            || e instanceof org.apache.beam.sdk.util.UserCodeException
+            || e.getMessage() == null
+            || e.getMessage().equals(e.getCause().toString()))) {
+      e = e.getCause();
+    }
+    String msg = e.getMessage();
+    if (msg == null || msg.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    msg = msg.replace('\n', ' ').trim();
+    boolean plain =
+        e instanceof java.io.IOException
+            || e instanceof IllegalStateException
+            || e instanceof IllegalArgumentException
+            || e instanceof java.io.UncheckedIOException;
+    return plain ? msg : e.getClass().getSimpleName() + ": " + msg;
+  }
+
+  static String usage(Map<String, Command> commands) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: tripflow <command> [--option=value ...]\n\n");
+    sb.append("NYC-taxi revenue batch workloads as Apache Beam pipelines.\n\nCommands:\n");
+    int width = commands.keySet().stream().mapToInt(String::length).max().orElse(10);
+    for (Command c : commands.values()) {
+      sb.append(String.format("  %-" + width + "s  %s%n", c.name(), c.summary()));
+    }
+    sb.append("\nRun 'tripflow <command> --help' for a command's options.\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.tripflow.pipelines.cli;
+
+import java.io.PrintStream;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** One {@code tripflow} command: its name, its options interface and what it does. */
+public interface Command {
+  /** The word users type, e.g. {@code revenue-report}. */
+  String name();
+
+  /** One line for {@code tripflow --help}. */
+  String summary();
+
+  /** The options the command takes; {@code --help} documents them from their annotations. */
+  Class<? extends PipelineOptions> optionsClass();
+
+  /**
+   * Runs the command.
+   *
+   * @param options the parsed, validated options (an instance of {@link #optionsClass()})
+   * @param out where the command prints its results and summary
+   * @return the process exit code
+   */
+  int run(PipelineOptions options, PrintStream out) throws Exception;
+}

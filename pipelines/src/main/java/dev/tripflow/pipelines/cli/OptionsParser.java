@@ -1,0 +1,224 @@
+package dev.tripflow.pipelines.cli;
+
+import dev.tripflow.runners.RunnerPresets;
+import java.beans.Introspector;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * Parses {@code --name=value} arguments into a command's Beam options interface, rejecting unknown
+ * or malformed options with one clear line, and renders {@code --help} from the interface's
+ * {@code @Description} and {@code @Default} annotations.
+ */
+public final class OptionsParser {
+  private OptionsParser() {}
+
+  /** One documented option. */
+  public record OptionDoc(
+      String name, String type, String description, String defaultValue, boolean required) {}
+
+  /** Parses {@code args} for {@code command}; throws {@link UsageException} on any problem. */
+  public static <T extends PipelineOptions> T parse(String command, Class<T> type, String[] args) {
+    Set<String> known = knownOptions(type);
+    Set<String> given = new LinkedHashSet<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new UsageException(
+            command + ": unexpected argument '" + arg + "' (options are --name=value)");
+      }
+      int eq = arg.indexOf('=');
+      String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      if (!known.contains(name)) {
+        throw new UsageException(
+            command
+                + ": unknown option --"
+                + name
+                + suggestion(name, known)
+                + " (see 'tripflow "
+                + command
+                + " --help')");
+      }
+      given.add(name);
+    }
+    T options;
+    try {
+      options = PipelineOptionsFactory.fromArgs(args).as(type);
+      PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(command + ": " + firstLine(e.getMessage()));
+    }
+    if (!given.contains("runner")) {
+      options.setRunner(RunnerPresets.defaultRunner());
+    }
+    RunnerPresets.apply(options, given);
+    options.setJobName("tripflow-" + command);
+    return options;
+  }
+
+  private static String suggestion(String name, Set<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(name.toLowerCase(), k.toLowerCase());
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, name.length() / 3)
+        ? "; did you mean --" + best + "?"
+        : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "invalid options";
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).trim();
+  }
+
+  /** Every option name Beam would accept for {@code type}: its own and all registered ones. */
+  static Set<String> knownOptions(Class<? extends PipelineOptions> type) {
+    Set<String> names = new LinkedHashSet<>();
+    List<Class<? extends PipelineOptions>> interfaces = new ArrayList<>();
+    interfaces.add(type);
+    interfaces.addAll(PipelineOptionsFactory.getRegisteredOptions());
+    for (Class<?> iface : interfaces) {
+      for (Method m : iface.getMethods()) {
+        String property = propertyName(m);
+        if (property != null) {
+          names.add(property);
+        }
+      }
+    }
+    names.add("help");
+    return names;
+  }
+
+  private static String propertyName(Method m) {
+    if (m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class) {
+      return null;
+    }
+    String n = m.getName();
+    if (n.startsWith("get") && n.length() > 3) {
+      return Introspector.decapitalize(n.substring(3));
+    }
+    if (n.startsWith("is") && n.length() > 2) {
+      return Introspector.decapitalize(n.substring(2));
+    }
+    return null;
+  }
+
+  /**
+   * The options a command documents: those declared by its interface and its tripflow
+   * super-interfaces (not Beam's own), plus {@code --runner}.
+   */
+  public static List<OptionDoc> document(Class<? extends PipelineOptions> type) {
+    Map<String, OptionDoc> docs = new TreeMap<>();
+    for (Method m : type.getMethods()) {
+      String property = propertyName(m);
+      Class<?> declaring = m.getDeclaringClass();
+      if (property == null
+          || !declaring.getName().startsWith("dev.tripflow.")
+          || m.isAnnotationPresent(com.fasterxml.jackson.annotation.JsonIgnore.class)) {
+        continue;
+      }
+      Description d = m.getAnnotation(Description.class);
+      docs.put(
+          property,
+          new OptionDoc(
+              property,
+              m.getReturnType().getSimpleName(),
+              d == null ? "" : d.value(),
+              defaultOf(m),
+              m.isAnnotationPresent(Validation.Required.class)));
+    }
+    List<OptionDoc> out = new ArrayList<>(docs.values());
+    out.sort(Comparator.comparing((OptionDoc o) -> !o.required()));
+    out.add(
+        new OptionDoc(
+            "runner",
+            "String",
+            "Beam runner: DirectRunner, or any runner on the classpath",
+            RunnerPresets.defaultRunner().getSimpleName(),
+            false));
+    return out;
+  }
+
+  private static String defaultOf(Method m) {
+    if (m.getAnnotation(Default.String.class) != null) {
+      return m.getAnnotation(Default.String.class).value();
+    }
+    if (m.getAnnotation(Default.Integer.class) != null) {
+      return String.valueOf(m.getAnnotation(Default.Integer.class).value());
+    }
+    if (m.getAnnotation(Default.Long.class) != null) {
+      return String.valueOf(m.getAnnotation(Default.Long.class).value());
+    }
+    if (m.getAnnotation(Default.Double.class) != null) {
+      return String.valueOf(m.getAnnotation(Default.Double.class).value());
+    }
+    if (m.getAnnotation(Default.Boolean.class) != null) {
+      return String.valueOf(m.getAnnotation(Default.Boolean.class).value());
+    }
+    if (m.getAnnotation(Default.Enum.class) != null) {
+      return m.getAnnotation(Default.Enum.class).value();
+    }
+    return null;
+  }
+
+  /** Renders a command's {@code --help}. */
+  public static String help(Command command) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: tripflow ").append(command.name()).append(" [--option=value ...]\n\n");
+    sb.append(command.summary()).append("\n\nOptions:\n");
+    for (OptionDoc o : document(command.optionsClass())) {
+      sb.append("  --").append(o.name()).append("=<").append(o.type()).append(">");
+      if (o.required()) {
+        sb.append("  (required)");
+      }
+      sb.append('\n');
+      sb.append("      ").append(o.description());
+      if (o.defaultValue() != null) {
+        sb.append(" [default: ").append(o.defaultValue().isEmpty() ? "\"\"" : o.defaultValue());
+        sb.append(']');
+      }
+      sb.append('\n');
+    }
+    sb.append(
+        "\nAny Beam pipeline option of the selected runner is accepted too"
+            + " (e.g. --targetParallelism=4 for DirectRunner).\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,73 @@
+package dev.tripflow.pipelines.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Checks of inputs and outputs made before a pipeline starts, each failing with one line. */
+public final class Paths {
+  private Paths() {}
+
+  /** Whether {@code spec} is a local path (no URI scheme such as {@code gs://}). */
+  public static boolean isLocal(String spec) {
+    return !spec.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || spec.startsWith("file://");
+  }
+
+  /**
+   * The files {@code glob} matches.
+   *
+   * @throws UsageException naming {@code option} when none match or the glob cannot be read
+   */
+  public static List<Metadata> requireMatches(PipelineOptions options, String option, String glob) {
+    if (glob == null || glob.isBlank()) {
+      throw new UsageException("--" + option + " is required");
+    }
+    FileSystems.setDefaultPipelineOptions(options);
+    try {
+      MatchResult result = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
+      List<Metadata> files = result.metadata();
+      if (files.isEmpty()) {
+        throw new UsageException("--" + option + "=" + glob + ": no files match");
+      }
+      return files;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UsageException(
+          "--" + option + "=" + glob + ": " + OptionsParser.firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * Checks that an output directory can be written: for a local path, its nearest existing ancestor
+   * is a writable directory and the path itself is not a file.
+   *
+   * @throws UsageException naming {@code option} otherwise
+   */
+  public static void requireWritableDirectory(String option, String dir) {
+    if (dir == null || dir.isBlank()) {
+      throw new UsageException("--" + option + " is required");
+    }
+    if (!isLocal(dir)) {
+      return; // remote stores are checked by the sink when it writes
+    }
+    Path p =
+        Path.of(dir.startsWith("file://") ? dir.substring("file://".length()) : dir)
+            .toAbsolutePath();
+    if (Files.exists(p) && !Files.isDirectory(p)) {
+      throw new UsageException("--" + option + "=" + dir + ": exists and is not a directory");
+    }
+    Path existing = p;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+      throw new UsageException(
+          "--" + option + "=" + dir + ": cannot write there (" + existing + " is not writable)");
+    }
+  }
+}

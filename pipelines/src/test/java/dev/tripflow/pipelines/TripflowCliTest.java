@@ -1,0 +1,113 @@
+package dev.tripflow.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The launcher: help, and one clear line with exit code 2 for every kind of bad usage. */
+public class TripflowCliTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Tripflow.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private String stdout() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private void assertOneLineError(int code, String expected) {
+    assertEquals(stderr(), 2, code);
+    assertEquals("one line: " + stderr(), 1, stderr().strip().lines().count());
+    assertTrue(stderr(), stderr().contains(expected));
+  }
+
+  /** --help lists every command; a command's --help lists its options with defaults. */
+  @Test
+  public void help() {
+    assertEquals(0, run("--help"));
+    for (String c : new String[] {"generate", "ingest", "show", "infer-schema", "revenue-report"}) {
+      assertTrue(stdout(), stdout().contains(c));
+    }
+    out.reset();
+    assertEquals(0, run("revenue-report", "--help"));
+    assertTrue(stdout(), stdout().contains("--inputGreen=<String>"));
+    assertTrue(stdout(), stdout().contains("[default: data/report/revenue]"));
+    assertTrue(stdout(), stdout().contains("--runner"));
+  }
+
+  /** Unknown commands and options, with a suggestion for a typo. */
+  @Test
+  public void unknownCommandsAndOptions() {
+    assertEquals(2, run("revenue"));
+    assertTrue(stderr(), stderr().contains("unknown command 'revenue'"));
+    err.reset();
+    assertOneLineError(
+        run("revenue-report", "--inputGren=x"),
+        "tripflow revenue-report: unknown option --inputGren; did you mean --inputGreen?");
+    err.reset();
+    assertOneLineError(run("generate", "rows=5"), "unexpected argument 'rows=5'");
+  }
+
+  /** Malformed values, missing inputs and unwritable outputs stop before any work. */
+  @Test
+  public void badValuesInputsAndOutputs() throws Exception {
+    assertOneLineError(run("generate", "--rows=lots"), "tripflow generate: ");
+    err.reset();
+    Path missing = tmp.getRoot().toPath().resolve("nothing/*.parquet");
+    assertOneLineError(
+        run("revenue-report", "--inputGreen=" + missing, "--inputYellow=" + missing),
+        "--inputGreen=" + missing + ": no files match");
+    err.reset();
+    Path parquet = tmp.newFile("x.parquet").toPath();
+    Path file = tmp.newFile("a-file").toPath();
+    assertOneLineError(
+        run(
+            "revenue-report",
+            "--inputGreen=" + parquet,
+            "--inputYellow=" + parquet,
+            "--output=" + file),
+        "--output=" + file + ": exists and is not a directory");
+    err.reset();
+    assertOneLineError(
+        run("ingest", "--input=" + parquet, "--schema=taxis", "--output=" + tmp.getRoot()),
+        "--schema=taxis: unknown schema");
+    err.reset();
+    assertOneLineError(run("generate", "--services=green,bus"), "unknown service 'bus'");
+    assertTrue(Files.exists(parquet));
+  }
+
+  /** A job that fails (a file that is not Parquet) exits 1 with a line naming the file. */
+  @Test
+  public void failedJobExitsOne() throws Exception {
+    Path bad = tmp.getRoot().toPath().resolve("bad.parquet");
+    Files.writeString(bad, "not parquet at all");
+    int code =
+        run(
+            "revenue-report",
+            "--inputGreen=" + bad,
+            "--inputYellow=" + bad,
+            "--output=" + tmp.getRoot().toPath().resolve("out"));
+    assertEquals(stderr(), 1, code);
+    assertTrue(stderr(), stderr().contains("bad.parquet: not a readable Parquet file"));
+    assertTrue(Files.notExists(tmp.getRoot().toPath().resolve("out")));
+  }
+}
