@@ -7,7 +7,6 @@ import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.transforms.MonthlyZoneRevenue;
 import dev.tripflow.transforms.NormalizeTrips;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.beam.sdk.Pipeline;
@@ -33,19 +32,7 @@ public final class RevenueReport {
   private RevenueReport() {}
 
   /** Options of {@code tripflow revenue-report}. */
-  public interface Options extends PipelineOptions {
-    @Description(
-        "Green trips: Parquet file or glob, local or gs:// (default: the sample data under"
-            + " --sampleData, generated on first use)")
-    String getInputGreen();
-
-    void setInputGreen(String value);
-
-    @Description("Yellow trips: Parquet file or glob, local or gs:// (default: the sample data)")
-    String getInputYellow();
-
-    void setInputYellow(String value);
-
+  public interface Options extends TripInputs.Options {
     @Description("Output directory of the report, replaced atomically")
     @Default.String("data/report/revenue")
     String getOutput();
@@ -57,12 +44,6 @@ public final class RevenueReport {
     int getShards();
 
     void setShards(int value);
-
-    @Description("Directory of the sample data used when no input is given")
-    @Default.String("data")
-    String getSampleData();
-
-    void setSampleData(String value);
   }
 
   /**
@@ -71,19 +52,9 @@ public final class RevenueReport {
    */
   public static PCollection<Row> applyReport(
       Pipeline pipeline, String greenGlob, String yellowGlob) {
-    PCollection<Row> green =
-        pipeline.apply(
-            "ReadGreen",
-            ParquetRows.read(greenGlob, NormalizeTrips.sourceSchema("green"))
-                .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_green"));
-    PCollection<Row> yellow =
-        pipeline.apply(
-            "ReadYellow",
-            ParquetRows.read(yellowGlob, NormalizeTrips.sourceSchema("yellow"))
-                .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_yellow"));
     return NormalizeTrips.flatten(
-            green.apply("NormalizeGreen", NormalizeTrips.green()),
-            yellow.apply("NormalizeYellow", NormalizeTrips.yellow()))
+            TripInputs.readTrips(pipeline, "green", greenGlob),
+            TripInputs.readTrips(pipeline, "yellow", yellowGlob))
         .apply("MonthlyZoneRevenue", new MonthlyZoneRevenue());
   }
 
@@ -121,22 +92,11 @@ public final class RevenueReport {
     @Override
     public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
       Options o = pipelineOptions.as(Options.class);
-      if (o.getInputGreen() == null || o.getInputYellow() == null) {
-        Path sample = Path.of(o.getSampleData());
-        SampleData.ensureDefault(sample, out);
-        if (o.getInputGreen() == null) {
-          o.setInputGreen(sample.resolve("pq/green/*/*/*.parquet").toString());
-        }
-        if (o.getInputYellow() == null) {
-          o.setInputYellow(sample.resolve("pq/yellow/*/*/*.parquet").toString());
-        }
-      }
       if (o.getShards() < 1) {
         throw new dev.tripflow.pipelines.cli.UsageException(
             "--shards must be at least 1, not " + o.getShards());
       }
-      Paths.requireMatches(o, "inputGreen", o.getInputGreen());
-      Paths.requireMatches(o, "inputYellow", o.getInputYellow());
+      TripInputs.resolve(o, out);
       Paths.requireWritableDirectory("output", o.getOutput());
 
       Instant start = Instant.now();

@@ -33,7 +33,8 @@ public final class Tripflow {
             new InferSchemaCommand(),
             new IngestCommand(),
             new ShowCommand(),
-            new RevenueReport.Cli())) {
+            new RevenueReport.Cli(),
+            new HourlyRevenue.Cli())) {
       commands.put(c.name(), c);
     }
     return commands;
