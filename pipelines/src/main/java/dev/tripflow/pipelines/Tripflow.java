@@ -34,7 +34,8 @@ public final class Tripflow {
             new IngestCommand(),
             new ShowCommand(),
             new RevenueReport.Cli(),
-            new HourlyRevenue.Cli())) {
+            new HourlyRevenue.Cli(),
+            new ZoneRevenue.Cli())) {
       commands.put(c.name(), c);
     }
     return commands;

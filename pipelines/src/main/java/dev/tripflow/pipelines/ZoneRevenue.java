@@ -1,0 +1,162 @@
+package dev.tripflow.pipelines;
+
+import dev.tripflow.io.csv.CsvRows;
+import dev.tripflow.io.csv.FailOnTooManyBadRecords;
+import dev.tripflow.io.parquet.ParquetRowFileReader;
+import dev.tripflow.io.parquet.ParquetRows;
+import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.transforms.EnrichWithZones;
+import dev.tripflow.transforms.TaxiSchemas;
+import dev.tripflow.transforms.ZoneLookup;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * Adds the zone's borough, name and service zone to revenue rows through a broadcast join with the
+ * zone lookup (a map side input); rows whose zone is unknown go to a separate output.
+ *
+ * <pre>{@code
+ * tripflow zone-revenue --input='data/report/hourly/total/*.parquet' --output=data/report/hourly/zones
+ * }</pre>
+ */
+public final class ZoneRevenue {
+  private ZoneRevenue() {}
+
+  /** Options of {@code tripflow zone-revenue}. */
+  public interface Options extends PipelineOptions {
+    @Description("Parquet rows with an integer zone column, e.g. the hourly-revenue output")
+    @Default.String("data/report/hourly/total/*.parquet")
+    String getInput();
+
+    void setInput(String value);
+
+    @Description(
+        "Zone lookup CSV (LocationID,Borough,Zone,service_zone); default: the bundled 265 zones")
+    String getZones();
+
+    void setZones(String value);
+
+    @Description("The input column holding the zone id")
+    @Default.String("zone")
+    String getZoneColumn();
+
+    void setZoneColumn(String value);
+
+    @Description("Output directory of the enriched rows, replaced atomically")
+    @Default.String("data/report/hourly/zones")
+    String getOutput();
+
+    void setOutput(String value);
+
+    @Description(
+        "Output directory of rows whose zone is not in the lookup; default <output>-unmatched")
+    String getUnmatchedOutput();
+
+    void setUnmatchedOutput(String value);
+  }
+
+  /** Builds the graph; returns matched and unmatched rows. */
+  static PCollectionTuple apply(
+      Pipeline p, String input, Schema inputSchema, String zonesCsv, String zoneColumn) {
+    PCollection<Row> rows =
+        p.apply(
+            "ReadRevenue",
+            ParquetRows.read(input, inputSchema)
+                .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read"));
+    PCollection<Row> zones;
+    if (zonesCsv == null) {
+      zones =
+          p.apply("BundledZones", Create.of(ZoneLookup.bundled()).withRowSchema(TaxiSchemas.ZONES));
+    } else {
+      CsvRows.Result csv =
+          p.apply(
+              "ReadZones",
+              CsvRows.read(zonesCsv, TaxiSchemas.ZONES)
+                  .withCounters(RunSummary.NAMESPACE, "zones"));
+      // A broken zone file would silently unmatch trips: refuse it instead.
+      csv.deadLetters().apply("NoBadZoneLines", FailOnTooManyBadRecords.atMost(0));
+      zones = csv.rows();
+    }
+    return rows.apply("EnrichWithZones", EnrichWithZones.on(zoneColumn, zones));
+  }
+
+  /** The {@code zone-revenue} command. */
+  static final class Cli implements Command {
+    @Override
+    public String name() {
+      return "zone-revenue";
+    }
+
+    @Override
+    public String summary() {
+      return "Add borough and zone names to revenue rows (broadcast join with the zone lookup)";
+    }
+
+    @Override
+    public Class<? extends PipelineOptions> optionsClass() {
+      return Options.class;
+    }
+
+    @Override
+    public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
+      Options o = pipelineOptions.as(Options.class);
+      List<Metadata> files = Paths.requireMatches(o, "input", o.getInput());
+      Schema schema;
+      try (ParquetRowFileReader r = ParquetRowFileReader.open(files.get(0), null)) {
+        schema = r.schema();
+      }
+      if (!schema.hasField(o.getZoneColumn())) {
+        throw new UsageException(
+            "--zoneColumn="
+                + o.getZoneColumn()
+                + ": the input has no such column (it has "
+                + schema.getFieldNames()
+                + ")");
+      }
+      if (o.getZones() != null) {
+        Paths.requireMatches(o, "zones", o.getZones());
+      }
+      String unmatchedDir =
+          o.getUnmatchedOutput() != null ? o.getUnmatchedOutput() : o.getOutput() + "-unmatched";
+      Paths.requireWritableDirectory("output", o.getOutput());
+      Paths.requireWritableDirectory("unmatchedOutput", unmatchedDir);
+
+      Instant start = Instant.now();
+      Pipeline p = Pipeline.create(o);
+      PCollectionTuple result = apply(p, o.getInput(), schema, o.getZones(), o.getZoneColumn());
+      result
+          .get(EnrichWithZones.MATCHED)
+          .apply(
+              "WriteEnriched",
+              ParquetRows.write(o.getOutput())
+                  .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+      result
+          .get(EnrichWithZones.UNMATCHED)
+          .apply("WriteUnmatched", ParquetRows.write(unmatchedDir));
+      PipelineResult run = p.run();
+      run.waitUntilFinish();
+      new RunSummary(name(), run)
+          .counterLine("rows read", "rows_read", o.getInput())
+          .counterLine("rows written", "rows_written", o.getOutput())
+          .counterLine("unmatched", "unmatched_zones", unmatchedDir)
+          .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
+      return 0;
+    }
+  }
+}
