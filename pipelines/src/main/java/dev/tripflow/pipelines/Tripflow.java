@@ -35,7 +35,9 @@ public final class Tripflow {
             new ShowCommand(),
             new RevenueReport.Cli(),
             new HourlyRevenue.Cli(),
-            new ZoneRevenue.Cli())) {
+            new ZoneRevenue.Cli(),
+            new DurationCommands.Predict(),
+            new DurationCommands.Train())) {
       commands.put(c.name(), c);
     }
     return commands;

@@ -73,6 +73,19 @@ public final class LinearDurationModel implements DurationModel {
     return out;
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LinearDurationModel m
+        && java.util.Arrays.equals(coefficients, m.coefficients)
+        && Double.compare(rmse, m.rmse) == 0
+        && trainedRows == m.trainedRows;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(java.util.Arrays.hashCode(coefficients), rmse, trainedRows);
+  }
+
   /** The model as JSON text. */
   public String toJson() {
     ObjectNode root = JSON.createObjectNode();

@@ -42,6 +42,19 @@ public final class TrainDurationModel
       this.y = y;
       this.heldOut = heldOut;
     }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Example e
+          && java.util.Arrays.equals(x, e.x)
+          && Double.compare(y, e.y) == 0
+          && heldOut == e.heldOut;
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(java.util.Arrays.hashCode(x), y, heldOut);
+    }
   }
 
   /** The actual duration in minutes, or null when the trip is unusable for training. */

@@ -1,0 +1,254 @@
+package dev.tripflow.pipelines;
+
+import dev.tripflow.io.parquet.ParquetRows;
+import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.transforms.model.DurationModel;
+import dev.tripflow.transforms.model.LinearDurationModel;
+import dev.tripflow.transforms.model.PredictDuration;
+import dev.tripflow.transforms.model.TrainDurationModel;
+import dev.tripflow.transforms.model.TripFeatures;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+
+/** The batched duration prediction commands: {@code predict-duration} and its trainer. */
+final class DurationCommands {
+  private DurationCommands() {}
+
+  /** Options shared by both commands: which trips to read. */
+  public interface TripOptions extends PipelineOptions {
+    @Description("Trips: green or yellow Parquet file or glob (default: the sample data's)")
+    String getInput();
+
+    void setInput(String value);
+
+    @Description("Service of the input trips: green or yellow")
+    @Default.String("green")
+    String getService();
+
+    void setService(String value);
+
+    @Description("Directory of the sample data used when no input is given")
+    @Default.String("data")
+    String getSampleData();
+
+    void setSampleData(String value);
+  }
+
+  /** Options of {@code tripflow predict-duration}. */
+  public interface PredictOptions extends TripOptions {
+    @Description("Model JSON written by train-duration-model (default: the bundled model)")
+    String getModel();
+
+    void setModel(String value);
+
+    @Description("Trips scored per batch (the buffer of the mapPartitions-style DoFn)")
+    @Default.Integer(10_000)
+    int getBatchSize();
+
+    void setBatchSize(int value);
+
+    @Description(
+        "Output directory: the trips with predicted_duration (minutes), replaced atomically")
+    @Default.String("data/report/predictions")
+    String getOutput();
+
+    void setOutput(String value);
+
+    @Description("Number of Parquet files to write")
+    @Default.Integer(1)
+    int getShards();
+
+    void setShards(int value);
+  }
+
+  /** Options of {@code tripflow train-duration-model}. */
+  public interface TrainOptions extends TripOptions {
+    @Description("Where to write the model JSON")
+    @Default.String("data/model/duration-model.json")
+    String getOutput();
+
+    void setOutput(String value);
+  }
+
+  static String service(TripOptions o) {
+    String s = o.getService().toLowerCase(Locale.ROOT);
+    if (!s.equals("green") && !s.equals("yellow")) {
+      throw new UsageException("--service=" + o.getService() + ": expected green or yellow");
+    }
+    return s;
+  }
+
+  static String input(TripOptions o, String service, PrintStream out) throws Exception {
+    if (o.getInput() == null) {
+      Path sample = Path.of(o.getSampleData());
+      SampleData.ensureDefault(sample, out);
+      o.setInput(sample.resolve("pq/" + service + "/*/*/*.parquet").toString());
+    }
+    Paths.requireMatches(o, "input", o.getInput());
+    return o.getInput();
+  }
+
+  /** Reads a model file, or the bundled model when {@code path} is null. */
+  static LinearDurationModel model(String path) {
+    if (path == null) {
+      return LinearDurationModel.bundled();
+    }
+    try (InputStream in =
+        Channels.newInputStream(
+            FileSystems.open(FileSystems.matchSingleFileSpec(path).resourceId()))) {
+      return LinearDurationModel.fromJson(in, path);
+    } catch (IOException e) {
+      throw new UsageException("--model=" + path + ": cannot read it (" + e.getMessage() + ")");
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--model=" + e.getMessage());
+    }
+  }
+
+  /** Builds the prediction graph. */
+  static PCollection<Row> applyPredict(
+      Pipeline p, String service, String input, DurationModel model, int batchSize) {
+    return TripInputs.readTrips(p, service, input)
+        .apply("PredictDuration", PredictDuration.with(model, batchSize));
+  }
+
+  /** {@code predict-duration}. */
+  static final class Predict implements Command {
+    @Override
+    public String name() {
+      return "predict-duration";
+    }
+
+    @Override
+    public String summary() {
+      return "Append predicted_duration (minutes) to trips, scoring them in batches with a model";
+    }
+
+    @Override
+    public Class<? extends PipelineOptions> optionsClass() {
+      return PredictOptions.class;
+    }
+
+    @Override
+    public int run(PipelineOptions options, PrintStream out) throws Exception {
+      PredictOptions o = options.as(PredictOptions.class);
+      String service = service(o);
+      if (o.getBatchSize() < 1) {
+        throw new UsageException("--batchSize must be at least 1, not " + o.getBatchSize());
+      }
+      if (o.getShards() < 1) {
+        throw new UsageException("--shards must be at least 1, not " + o.getShards());
+      }
+      LinearDurationModel model = model(o.getModel());
+      String input = input(o, service, out);
+      Paths.requireWritableDirectory("output", o.getOutput());
+      Instant start = Instant.now();
+      Pipeline p = Pipeline.create(o);
+      applyPredict(p, service, input, model, o.getBatchSize())
+          .apply(
+              "WritePredictions",
+              ParquetRows.write(o.getOutput())
+                  .withNumShards(o.getShards())
+                  .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+      PipelineResult result = p.run();
+      result.waitUntilFinish();
+      new RunSummary(name(), result)
+          .counterLine("rows read", "rows_read_" + service, input)
+          .counterLine("rows written", "rows_written", o.getOutput())
+          .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
+      return 0;
+    }
+  }
+
+  /** {@code train-duration-model}. */
+  static final class Train implements Command {
+    @Override
+    public String name() {
+      return "train-duration-model";
+    }
+
+    @Override
+    public String summary() {
+      return "Fit the linear duration model by least squares; prints the held-out RMSE";
+    }
+
+    @Override
+    public Class<? extends PipelineOptions> optionsClass() {
+      return TrainOptions.class;
+    }
+
+    @Override
+    public int run(PipelineOptions options, PrintStream out) throws Exception {
+      TrainOptions o = options.as(TrainOptions.class);
+      String service = service(o);
+      String input = input(o, service, out);
+      Path target = Path.of(o.getOutput()).toAbsolutePath();
+      Paths.requireWritableDirectory("output", target.getParent().toString());
+      Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+      Instant start = Instant.now();
+      Pipeline p = Pipeline.create(o);
+      TripInputs.readTrips(p, service, input)
+          .apply("TrainDurationModel", new TrainDurationModel())
+          .apply("WriteModel", ParDo.of(new WriteModelFn(tmp.toString())));
+      PipelineResult result = p.run();
+      result.waitUntilFinish();
+      LinearDurationModel model;
+      try (InputStream in = Files.newInputStream(tmp)) {
+        model = LinearDurationModel.fromJson(in, tmp.toString());
+      }
+      Files.createDirectories(target.getParent());
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      new RunSummary(name(), result)
+          .counterLine("rows read", "rows_read_" + service, input)
+          .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
+      out.printf(Locale.ROOT, "  held-out RMSE  %.3f minutes%n", model.rmse());
+      double[] c = model.coefficients();
+      for (int i = 0; i < c.length; i++) {
+        out.printf(Locale.ROOT, "  %-22s %12.6f%n", TripFeatures.NAMES.get(i), c[i]);
+      }
+      out.println("  model written to " + target);
+      return 0;
+    }
+  }
+
+  /** Writes the single trained model as JSON to a file. */
+  static final class WriteModelFn extends DoFn<LinearDurationModel, Void> {
+    private static final long serialVersionUID = 1L;
+    private final String path;
+
+    WriteModelFn(String path) {
+      this.path = path;
+    }
+
+    @ProcessElement
+    public void process(@Element LinearDurationModel model) throws IOException {
+      try (OutputStream out =
+          Channels.newOutputStream(
+              FileSystems.create(FileSystems.matchNewResource(path, false), "application/json"))) {
+        out.write(model.toJson().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+}
