@@ -8,6 +8,7 @@ import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.transforms.GreenYellowJoin;
 import dev.tripflow.transforms.HourlyZoneRevenue;
 import dev.tripflow.transforms.HourlyZoneRevenueRdd;
+import dev.tripflow.transforms.HourlyZoneRevenueSql;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,7 +60,9 @@ public final class HourlyRevenue {
 
     void setOutputYellow(String value);
 
-    @Description("Implementation: schema (lifted Combine over rows) or rdd (map + reduceByKey)")
+    @Description(
+        "Implementation: schema (lifted Combine over rows), rdd (map + reduceByKey) or sql (the"
+            + " course's SQL in Beam SQL)")
     @Default.String("schema")
     String getStyle();
 
@@ -79,8 +82,10 @@ public final class HourlyRevenue {
         return HourlyZoneRevenue.since(since);
       case "rdd":
         return HourlyZoneRevenueRdd.since(since);
+      case "sql":
+        return HourlyZoneRevenueSql.since(since);
       default:
-        throw new UsageException("--style=" + style + ": expected schema or rdd");
+        throw new UsageException("--style=" + style + ": expected schema, rdd or sql");
     }
   }
 

@@ -37,7 +37,8 @@ public final class Tripflow {
             new HourlyRevenue.Cli(),
             new ZoneRevenue.Cli(),
             new DurationCommands.Predict(),
-            new DurationCommands.Train())) {
+            new DurationCommands.Train(),
+            new SqlCommand())) {
       commands.put(c.name(), c);
     }
     return commands;

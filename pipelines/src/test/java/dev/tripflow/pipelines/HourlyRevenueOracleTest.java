@@ -77,7 +77,7 @@ public class HourlyRevenueOracleTest {
       assertTrue(expected.stream().anyMatch(r -> "g".equals(r.get(2))));
       assertTrue(expected.stream().anyMatch(r -> "y".equals(r.get(2))));
       assertTrue(expected.stream().anyMatch(r -> "b".equals(r.get(2))));
-      for (String style : new String[] {"schema", "rdd"}) {
+      for (String style : new String[] {"schema", "rdd", "sql"}) {
         Path out = run(green, yellow, style, "hourly-" + style);
         DuckDbOracle.assertSameRows(expected, ours(duck, out), 3);
       }
