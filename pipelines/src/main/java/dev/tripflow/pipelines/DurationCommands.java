@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines;
 
+import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Paths;
@@ -21,13 +22,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
@@ -44,8 +49,9 @@ final class DurationCommands {
 
     void setInput(String value);
 
-    @Description("Service of the input trips: green or yellow")
-    @Default.String("green")
+    @Description(
+        "Service of the input trips: green or yellow (default: read from the input's columns,"
+            + " lpep_ for green, tpep_ for yellow; green for the sample data)")
     String getService();
 
     void setService(String value);
@@ -93,7 +99,11 @@ final class DurationCommands {
     void setOutput(String value);
   }
 
-  static String service(TripOptions o) {
+  /** The given service, checked; null when none was given. */
+  static String givenService(TripOptions o) {
+    if (o.getService() == null) {
+      return null;
+    }
     String s = o.getService().toLowerCase(Locale.ROOT);
     if (!s.equals("green") && !s.equals("yellow")) {
       throw new UsageException("--service=" + o.getService() + ": expected green or yellow");
@@ -101,14 +111,52 @@ final class DurationCommands {
     return s;
   }
 
-  static String input(TripOptions o, String service, PrintStream out) throws Exception {
+  /**
+   * Resolves the input (the sample data's when none is given) and the service of its trips: the
+   * given one, checked against the first file's pickup column, or the one that column names. Sets
+   * both on {@code o}.
+   */
+  static void resolveInput(TripOptions o, PrintStream out) throws Exception {
+    String given = givenService(o);
     if (o.getInput() == null) {
       Path sample = Path.of(o.getSampleData());
       SampleData.ensureDefault(sample, out);
+      String service = given == null ? "green" : given;
       o.setInput(sample.resolve("pq/" + service + "/*/*/*.parquet").toString());
     }
-    Paths.requireMatches(o, "input", o.getInput());
-    return o.getInput();
+    o.setInput(Paths.directoryAsGlob(o.getInput()));
+    List<Metadata> files = Paths.requireMatches(o, "input", o.getInput());
+    Metadata first =
+        files.stream().min(Comparator.comparing(m -> m.resourceId().toString())).orElseThrow();
+    Schema schema;
+    try (ParquetRowFileReader r = ParquetRowFileReader.open(first, null)) {
+      schema = r.schema();
+    }
+    String found =
+        schema.hasField("lpep_pickup_datetime")
+            ? "green"
+            : schema.hasField("tpep_pickup_datetime") ? "yellow" : null;
+    if (found == null) {
+      throw new UsageException(
+          "--input="
+              + o.getInput()
+              + ": "
+              + first.resourceId()
+              + " has neither lpep_pickup_datetime (green) nor tpep_pickup_datetime (yellow)");
+    }
+    if (given != null && !given.equals(found)) {
+      throw new UsageException(
+          "--service="
+              + given
+              + " but --input="
+              + o.getInput()
+              + " holds "
+              + found
+              + " trips ("
+              + first.resourceId()
+              + ")");
+    }
+    o.setService(found);
   }
 
   /** Reads a model file, or the bundled model when {@code path} is null. */
@@ -154,7 +202,7 @@ final class DurationCommands {
     @Override
     public int run(PipelineOptions options, PrintStream out) throws Exception {
       PredictOptions o = options.as(PredictOptions.class);
-      String service = service(o);
+      givenService(o);
       if (o.getBatchSize() < 1) {
         throw new UsageException("--batchSize must be at least 1, not " + o.getBatchSize());
       }
@@ -162,7 +210,9 @@ final class DurationCommands {
         throw new UsageException("--shards must be at least 1, not " + o.getShards());
       }
       LinearDurationModel model = model(o.getModel());
-      String input = input(o, service, out);
+      resolveInput(o, out);
+      String service = o.getService();
+      String input = o.getInput();
       Paths.requireWritableDirectory("output", o.getOutput());
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
@@ -202,8 +252,9 @@ final class DurationCommands {
     @Override
     public int run(PipelineOptions options, PrintStream out) throws Exception {
       TrainOptions o = options.as(TrainOptions.class);
-      String service = service(o);
-      String input = input(o, service, out);
+      resolveInput(o, out);
+      String service = o.getService();
+      String input = o.getInput();
       Path target = Path.of(o.getOutput()).toAbsolutePath();
       Paths.requireWritableDirectory("output", target.getParent().toString());
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
@@ -217,6 +268,16 @@ final class DurationCommands {
       LinearDurationModel model;
       try (InputStream in = Files.newInputStream(tmp)) {
         model = LinearDurationModel.fromJson(in, tmp.toString());
+      }
+      if (model.trainedRows() == 0) {
+        Files.deleteIfExists(tmp);
+        throw new IllegalStateException(
+            "--input="
+                + input
+                + ": no trip is usable for training (a positive duration up to 3 hours and a"
+                + " trip_distance in (0, 100] miles are needed); "
+                + target
+                + " was not written");
       }
       Files.createDirectories(target.getParent());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

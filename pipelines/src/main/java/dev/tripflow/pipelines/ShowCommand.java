@@ -65,6 +65,7 @@ final class ShowCommand implements Command {
     if (o.getLimit() < 0) {
       throw new UsageException("--limit must be >= 0, not " + o.getLimit());
     }
+    o.setInput(Paths.directoryAsGlob(o.getInput()));
     List<Metadata> files = new ArrayList<>(Paths.requireMatches(o, "input", o.getInput()));
     files.sort(Comparator.comparing(m -> m.resourceId().toString()));
     String first = files.get(0).resourceId().toString().toLowerCase(Locale.ROOT);

@@ -98,7 +98,7 @@ final class SqlCommand implements Command {
       throw new UsageException("--table=" + spec + ": expected NAME=GLOB");
     }
     String name = spec.substring(0, eq).trim();
-    String glob = spec.substring(eq + 1).trim();
+    String glob = Paths.directoryAsGlob(spec.substring(eq + 1).trim());
     if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new UsageException("--table=" + spec + ": '" + name + "' is not a table name");
     }

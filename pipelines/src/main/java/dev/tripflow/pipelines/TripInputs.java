@@ -56,6 +56,8 @@ public final class TripInputs {
         o.setInputYellow(sample.resolve("pq/yellow/*/*/*.parquet").toString());
       }
     }
+    o.setInputGreen(Paths.directoryAsGlob(o.getInputGreen()));
+    o.setInputYellow(Paths.directoryAsGlob(o.getInputYellow()));
     Paths.requireMatches(o, "inputGreen", o.getInputGreen());
     Paths.requireMatches(o, "inputYellow", o.getInputYellow());
   }

@@ -116,6 +116,7 @@ public final class ZoneRevenue {
     @Override
     public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
       Options o = pipelineOptions.as(Options.class);
+      o.setInput(Paths.directoryAsGlob(o.getInput()));
       List<Metadata> files = Paths.requireMatches(o, "input", o.getInput());
       Schema schema;
       try (ParquetRowFileReader r = ParquetRowFileReader.open(files.get(0), null)) {

@@ -110,4 +110,26 @@ public class TripflowCliTest {
     assertTrue(stderr(), stderr().contains("bad.parquet: not a readable Parquet file"));
     assertTrue(Files.notExists(tmp.getRoot().toPath().resolve("out")));
   }
+
+  /** {@code --name value} is read like {@code --name=value}; a bad value still names its option. */
+  @Test
+  public void separatedOptionValues() {
+    assertOneLineError(run("generate", "--rows", "lots"), "tripflow generate: ");
+    assertTrue(stderr(), stderr().contains("lots"));
+  }
+
+  /** A directory given as an input stands for its Parquet files, or those below it. */
+  @Test
+  public void directoryInputs() throws Exception {
+    Path dir = tmp.newFolder("out").toPath();
+    Path nested = Files.createDirectories(tmp.getRoot().toPath().resolve("pq/green/2020/01"));
+    Files.writeString(dir.resolve("part-00000-of-00001.parquet"), "x");
+    Files.writeString(nested.resolve("part-0.parquet"), "x");
+    assertEquals(
+        dir + "/*.parquet", dev.tripflow.pipelines.cli.Paths.directoryAsGlob(dir.toString()));
+    Path pq = tmp.getRoot().toPath().resolve("pq");
+    assertEquals(pq + "/**.parquet", dev.tripflow.pipelines.cli.Paths.directoryAsGlob(pq + "/"));
+    assertEquals("a/*.parquet", dev.tripflow.pipelines.cli.Paths.directoryAsGlob("a/*.parquet"));
+    assertEquals("gs://b/dir", dev.tripflow.pipelines.cli.Paths.directoryAsGlob("gs://b/dir"));
+  }
 }

@@ -30,6 +30,7 @@ public final class OptionsParser {
 
   /** Parses {@code args} for {@code command}; throws {@link UsageException} on any problem. */
   public static <T extends PipelineOptions> T parse(String command, Class<T> type, String[] args) {
+    args = joinSeparatedValues(args);
     Set<String> known = knownOptions(type);
     Set<String> given = new LinkedHashSet<>();
     for (String arg : args) {
@@ -64,6 +65,24 @@ public final class OptionsParser {
     RunnerPresets.apply(options, given);
     options.setJobName("tripflow-" + command);
     return options;
+  }
+
+  /** Accepts {@code --name value} as well as {@code --name=value}. */
+  static String[] joinSeparatedValues(String[] args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.startsWith("--")
+          && arg.length() > 2
+          && arg.indexOf('=') < 0
+          && i + 1 < args.length
+          && !args[i + 1].startsWith("--")) {
+        out.add(arg + "=" + args[++i]);
+      } else {
+        out.add(arg);
+      }
+    }
+    return out.toArray(new String[0]);
   }
 
   private static String suggestion(String name, Set<String> known) {

@@ -20,6 +20,29 @@ public final class Paths {
   }
 
   /**
+   * A local directory given as an input stands for the Parquet files in it, as Spark's {@code
+   * read.parquet(dir)} does: {@code dir} becomes {@code dir/*.parquet}, or {@code dir/**} when it
+   * has no Parquet file of its own but subdirectories that do (a partitioned layout). Any other
+   * spec is returned unchanged.
+   */
+  public static String directoryAsGlob(String spec) {
+    if (spec == null || spec.isBlank() || !isLocal(spec) || spec.contains("*")) {
+      return spec;
+    }
+    Path p = Path.of(spec.startsWith("file://") ? spec.substring("file://".length()) : spec);
+    if (!Files.isDirectory(p)) {
+      return spec;
+    }
+    String base = spec.endsWith("/") ? spec.substring(0, spec.length() - 1) : spec;
+    try (var files = Files.list(p)) {
+      boolean direct = files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
+      return base + (direct ? "/*.parquet" : "/**.parquet");
+    } catch (IOException e) {
+      return spec;
+    }
+  }
+
+  /**
    * The files {@code glob} matches.
    *
    * @throws UsageException naming {@code option} when none match or the glob cannot be read

@@ -56,6 +56,11 @@ public final class LinearDurationModel implements DurationModel {
     return rmse;
   }
 
+  /** How many trips it was fitted on. */
+  public long trainedRows() {
+    return trainedRows;
+  }
+
   @Override
   public Double[] predict(List<Row> trips) {
     Double[] out = new Double[trips.size()];
