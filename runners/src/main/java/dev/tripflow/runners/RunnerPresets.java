@@ -1,5 +1,6 @@
 package dev.tripflow.runners;
 
+import dev.tripflow.runners.partitioned.PartitionedRunner;
 import java.util.Set;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -15,7 +16,7 @@ public final class RunnerPresets {
 
   /** The runner used when the command line names none. */
   public static Class<? extends PipelineRunner<?>> defaultRunner() {
-    return DirectRunner.class;
+    return PartitionedRunner.class;
   }
 
   /**

@@ -189,7 +189,8 @@ public final class OptionsParser {
         new OptionDoc(
             "runner",
             "String",
-            "Beam runner: DirectRunner, or any runner on the classpath",
+            "Beam runner: PartitionedRunner (in-process, --partitions=N threads), DirectRunner, or any"
+                + " runner on the classpath",
             RunnerPresets.defaultRunner().getSimpleName(),
             false));
     return out;
@@ -237,7 +238,7 @@ public final class OptionsParser {
     }
     sb.append(
         "\nAny Beam pipeline option of the selected runner is accepted too"
-            + " (e.g. --targetParallelism=4 for DirectRunner).\n");
+            + " (e.g. --partitions=4 for PartitionedRunner).\n");
     return sb.toString();
   }
 }

@@ -1,0 +1,678 @@
+package dev.tripflow.runners.partitioned;
+
+import dev.tripflow.runners.partitioned.Operators.Operator;
+import dev.tripflow.runners.partitioned.Operators.Receiver;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.runners.core.InMemoryStateInternals;
+import org.apache.beam.runners.core.InMemoryTimerInternals;
+import org.apache.beam.runners.core.OutputWindowedValue;
+import org.apache.beam.runners.core.ReduceFnRunner;
+import org.apache.beam.runners.core.StateInternals;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
+import org.apache.beam.runners.core.triggers.TriggerStateMachines;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.apache.beam.sdk.util.WindowedValue;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+import org.apache.beam.sdk.util.construction.TriggerTranslation;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs a {@link Plan}: stage after stage, each stage's tasks in parallel on a fixed pool. */
+final class Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
+  private final Plan plan;
+  private final PipelineOptions options;
+  private final int partitions;
+  final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
+  private final SideInputs sideInputs = new SideInputs();
+  private final Map<PCollection<?>, List<WindowedValue<?>>[]> materialized = new HashMap<>();
+  private final Map<Step, Shuffle> shuffles = new HashMap<>();
+  private final Map<Step, DoFnPool> pools = new HashMap<>();
+  private final Map<PCollection<?>, Integer> lastUse = new HashMap<>();
+
+  Executor(Plan plan, PipelineOptions options, int partitions) {
+    this.plan = plan;
+    this.options = options;
+    this.partitions = partitions;
+    for (Step step : plan.steps) {
+      if (step.kind == Step.Kind.PARDO || step.kind == Step.Kind.STATEFUL_PARDO) {
+        pools.put(
+            step,
+            new DoFnPool(((ParDo.MultiOutput<?, ?>) step.applied.getTransform()).getFn(), options));
+      }
+      for (PCollection<?> in : step.inputs) {
+        lastUse.merge(in, step.stage.id, Math::max);
+      }
+    }
+  }
+
+  void run() {
+    AtomicInteger threadIds = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            partitions,
+            r -> {
+              Thread t = new Thread(r, "tripflow-partition-" + threadIds.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    RuntimeException failure = null;
+    try {
+      for (Stage stage : plan.stages) {
+        runStage(stage, pool);
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    } finally {
+      pool.shutdownNow();
+      for (DoFnPool p : pools.values()) {
+        try {
+          p.teardown();
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure = new StepFailedException("teardown", unwrap(e));
+          }
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  /** What task {@code i} of a stage reads. */
+  private interface TaskInput {
+    void emit(int task, Task context);
+  }
+
+  private void runStage(Stage stage, ExecutorService pool) {
+    long start = System.nanoTime();
+    int tasks;
+    TaskInput input;
+    Step root = stage.root;
+    switch (root.kind) {
+      case IMPULSE -> {
+        tasks = 1;
+        input = (t, ctx) -> ctx.emitRoot(WindowedValue.valueInGlobalWindow(new byte[0]));
+      }
+      case READ -> {
+        List<? extends BoundedSource<?>> splits = splits(root);
+        tasks = splits.size();
+        input = (t, ctx) -> ctx.read(splits.get(t));
+      }
+      case GROUP_BY_KEY, COMBINE, STATEFUL_PARDO -> {
+        tasks = partitions;
+        input = (t, ctx) -> ctx.readShuffle(t);
+      }
+      default -> {
+        List<List<WindowedValue<?>>> parts = new ArrayList<>();
+        for (PCollection<?> in : root.inputs) {
+          for (List<WindowedValue<?>> part : materialized.get(in)) {
+            parts.add(part == null ? List.of() : part);
+          }
+        }
+        tasks = parts.size();
+        input =
+            (t, ctx) -> {
+              for (WindowedValue<?> v : parts.get(t)) {
+                ctx.rootOperator.accept(v);
+              }
+            };
+      }
+    }
+    // Sinks this stage fills.
+    for (Step step : stage.steps) {
+      for (PCollection<?> out : step.outputs.values()) {
+        if (plan.materialized.contains(out)) {
+          @SuppressWarnings("unchecked")
+          List<WindowedValue<?>>[] lists = new List[tasks];
+          materialized.put(out, lists);
+        }
+        for (Step consumer : plan.consumersOf(out)) {
+          if (consumer.kind.isShuffle()) {
+            shuffles.put(consumer, new Shuffle(tasks, partitions));
+          }
+        }
+      }
+    }
+    List<Future<?>> futures = new ArrayList<>(tasks);
+    for (int t = 0; t < tasks; t++) {
+      int task = t;
+      futures.add(pool.submit(() -> new Task(stage, task).run(input)));
+    }
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(true));
+        throw new IllegalStateException("interrupted", e);
+      } catch (ExecutionException e) {
+        futures.forEach(x -> x.cancel(true));
+        Throwable cause = e.getCause();
+        if (cause instanceof StepFailedException sfe) {
+          throw sfe;
+        }
+        throw new StepFailedException(stage.root.name, unwrap(cause));
+      }
+    }
+    // Views whose input this stage produced are complete now.
+    for (Step view : plan.views.values()) {
+      PCollection<?> in = view.inputs.get(0);
+      if (plan.producers.get(in).stage == stage) {
+        List<WindowedValue<?>> all = new ArrayList<>();
+        for (List<WindowedValue<?>> part : materialized.get(in)) {
+          if (part != null) {
+            all.addAll(part);
+          }
+        }
+        PCollectionView<?> pcView =
+            ((View.CreatePCollectionView<?, ?>) view.applied.getTransform()).getView();
+        sideInputs.put(pcView, all);
+      }
+    }
+    // Free what no later stage reads.
+    if (root.kind.isShuffle()) {
+      shuffles.remove(root);
+    }
+    materialized.keySet().removeIf(pc -> lastUse.getOrDefault(pc, -1) <= stage.id);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    LOG.debug(
+        "stage {}/{} {}: {} task(s) in {} ms",
+        stage.id + 1,
+        plan.stages.size(),
+        stage.describe(),
+        tasks,
+        ms);
+  }
+
+  private List<? extends BoundedSource<?>> splits(Step read) {
+    BoundedSource<?> source =
+        ((SplittableParDo.PrimitiveBoundedRead<?>) read.applied.getTransform()).getSource();
+    try {
+      long size = source.getEstimatedSizeBytes(options);
+      long desired = Math.max(1, size / partitions);
+      List<? extends BoundedSource<?>> splits = source.split(desired, options);
+      if (splits != null && !splits.isEmpty()) {
+        return splits;
+      }
+    } catch (Exception e) {
+      LOG.debug("cannot split the source of {}; reading it whole", read.name, e);
+    }
+    return List.of(source);
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof UserCodeException
+            || t instanceof ExecutionException
+            || t instanceof StepException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /** One partition of one stage: fused operators wired by reference, run as one bundle. */
+  private final class Task {
+    private final Stage stage;
+    private final int task;
+    private final Map<Step, Operator> operators = new LinkedHashMap<>();
+    private final List<Shuffle.CombiningWriter> combiners = new ArrayList<>();
+    private final Map<PCollection<?>, Receiver> receivers = new HashMap<>();
+    Operator rootOperator;
+    private Receiver rootOut;
+    private StatefulContext stateful;
+
+    Task(Stage stage, int task) {
+      this.stage = stage;
+      this.task = task;
+    }
+
+    void run(TaskInput input) {
+      try {
+        wire();
+        for (Step s : stage.steps) {
+          Operator op = operators.get(s);
+          if (op != null) {
+            current = s;
+            op.start();
+          }
+        }
+        current = stage.root;
+        input.emit(task, this);
+        for (Step s : stage.steps) {
+          Operator op = operators.get(s);
+          if (op != null) {
+            current = s;
+            op.finish();
+          }
+        }
+        for (Shuffle.CombiningWriter c : combiners) {
+          c.flush();
+        }
+      } catch (StepFailedException e) {
+        throw e;
+      } catch (RuntimeException | Error e) {
+        throw new StepFailedException(failedStep(e), unwrap(e));
+      } finally {
+        for (Operator op : operators.values()) {
+          op.close();
+        }
+      }
+    }
+
+    private Step current;
+
+    private String failedStep(Throwable e) {
+      if (e instanceof StepException se) {
+        return se.step;
+      }
+      return current == null ? stage.root.name : current.name;
+    }
+
+    private void wire() {
+      List<Step> steps = stage.steps;
+      for (int i = steps.size() - 1; i >= 0; i--) {
+        Step s = steps.get(i);
+        Map<TupleTag<?>, Receiver> outs = new HashMap<>();
+        for (Map.Entry<TupleTag<?>, PCollection<?>> e : s.outputs.entrySet()) {
+          outs.put(e.getKey(), receiverOf(e.getValue()));
+        }
+        Operator op = operator(s, outs);
+        if (op != null) {
+          operators.put(s, op);
+        }
+        if (i == 0) {
+          rootOperator = op;
+          rootOut = s.outputs.isEmpty() ? v -> {} : outs.get(s.outputs.keySet().iterator().next());
+        }
+      }
+      // start/finish in topological order
+      Map<Step, Operator> ordered = new LinkedHashMap<>();
+      for (Step s : steps) {
+        if (operators.containsKey(s)) {
+          ordered.put(s, operators.get(s));
+        }
+      }
+      operators.clear();
+      operators.putAll(ordered);
+    }
+
+    /** Everything that consumes {@code pc} in this task: fused operators and sinks. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Receiver receiverOf(PCollection<?> pc) {
+      Receiver cached = receivers.get(pc);
+      if (cached != null) {
+        return cached;
+      }
+      List<Receiver> list = new ArrayList<>();
+      for (Step c : new java.util.LinkedHashSet<>(plan.consumersOf(pc))) {
+        if (c.stage == stage && c != stage.root && operators.containsKey(c)) {
+          for (PCollection<?> in : c.inputs) {
+            if (in == pc) {
+              list.add(guarded(c, operators.get(c)));
+            }
+          }
+        } else if (c.kind.isShuffle()) {
+          Shuffle shuffle = shuffles.get(c);
+          Coder<Object> keyCoder = ((KvCoder) pc.getCoder()).getKeyCoder();
+          if (c.kind == Step.Kind.COMBINE) {
+            Combine.CombineFn<Object, Object, Object> fn =
+                (Combine.CombineFn<Object, Object, Object>)
+                    SerializableUtils.clone(
+                        (Combine.CombineFn<?, ?, ?>)
+                            ((Combine.PerKey<?, ?, ?>) c.applied.getTransform()).getFn());
+            Shuffle.CombiningWriter w =
+                new Shuffle.CombiningWriter(
+                    shuffle, task, keyCoder, fn, pc.getWindowingStrategy().getTimestampCombiner());
+            combiners.add(w);
+            list.add(guarded(c, scoped(c, w)));
+          } else {
+            list.add(Shuffle.keyedWriter(shuffle, task, keyCoder));
+          }
+        }
+      }
+      if (plan.materialized.contains(pc)) {
+        List<WindowedValue<?>> sink = new ArrayList<>();
+        materialized.get(pc)[task] = sink;
+        list.add(sink::add);
+      }
+      Receiver r = Operators.fanOut(list);
+      receivers.put(pc, r);
+      return r;
+    }
+
+    private Receiver scoped(Step step, Receiver r) {
+      var container = metrics.getContainer(step.name);
+      return v -> {
+        try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
+          r.accept(v);
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(e);
+        }
+      };
+    }
+
+    private Receiver guarded(Step step, Receiver r) {
+      return v -> {
+        try {
+          r.accept(v);
+        } catch (StepException e) {
+          throw e;
+        } catch (RuntimeException | Error e) {
+          throw new StepException(step.name, e);
+        }
+      };
+    }
+
+    @SuppressWarnings("unchecked")
+    private Operator operator(Step s, Map<TupleTag<?>, Receiver> outs) {
+      var container = metrics.getContainer(s.name);
+      switch (s.kind) {
+        case PARDO:
+          return new Operators.ParDoOperator(
+              s, container, options, pools.get(s), sideInputs, outs, Operators.STATELESS);
+        case STATEFUL_PARDO:
+          stateful = new StatefulContext();
+          return new Operators.ParDoOperator(
+              s, container, options, pools.get(s), sideInputs, outs, stateful);
+        case WINDOW:
+          return new Operators.WindowOperator(s, container, outs.values().iterator().next());
+        case FLATTEN:
+          return new Operators.FlattenOperator(s, container, outs.values().iterator().next());
+        default:
+          return null; // roots that are not operators: sources and shuffles
+      }
+    }
+
+    void emitRoot(WindowedValue<?> v) {
+      rootOut.accept(v);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void read(BoundedSource<?> source) {
+      var container = metrics.getContainer(stage.root.name);
+      try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container);
+          BoundedSource.BoundedReader<?> reader = source.createReader(options)) {
+        for (boolean more = reader.start(); more; more = reader.advance()) {
+          rootOut.accept(
+              WindowedValue.timestampedValueInGlobalWindow(
+                  reader.getCurrent(), reader.getCurrentTimestamp()));
+        }
+      } catch (StepException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new StepException(stage.root.name, e);
+      }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void readShuffle(int p) {
+      Step root = stage.root;
+      List<Object> records = shuffles.get(root).read(p);
+      PCollection<?> in = root.inputs.get(0);
+      WindowingStrategy<?, BoundedWindow> ws =
+          (WindowingStrategy<?, BoundedWindow>) in.getWindowingStrategy();
+      switch (root.kind) {
+        case COMBINE -> {
+          Combine.CombineFn<Object, Object, Object> fn =
+              (Combine.CombineFn<Object, Object, Object>)
+                  SerializableUtils.clone(
+                      (Combine.CombineFn<?, ?, ?>)
+                          ((Combine.PerKey<?, ?, ?>) root.applied.getTransform()).getFn());
+          var container = metrics.getContainer(root.name);
+          List<WindowedValue<KV<Object, Object>>> merged;
+          try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
+            merged = Shuffle.mergePartials(records, fn, ws.getTimestampCombiner());
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+          }
+          for (WindowedValue<?> v : merged) {
+            rootOut.accept(v);
+          }
+        }
+        case GROUP_BY_KEY -> {
+          if (!ws.needsMerge() && ws.getTrigger() instanceof DefaultTrigger) {
+            for (WindowedValue<?> v :
+                Shuffle.groupByKeyAndWindow(records, ws.getTimestampCombiner())) {
+              rootOut.accept(v);
+            }
+          } else {
+            Coder<Object> valueCoder = ((KvCoder) in.getCoder()).getValueCoder();
+            for (KV<Object, List<WindowedValue<KV<Object, Object>>>> group :
+                Shuffle.groupByKey(records).values()) {
+              reduce(group.getKey(), group.getValue(), ws, valueCoder);
+            }
+          }
+        }
+        case STATEFUL_PARDO -> runStateful(records);
+        default -> throw new IllegalStateException("not a shuffle: " + root);
+      }
+    }
+
+    /** GroupAlsoByWindow for merging windows and triggers: one ReduceFnRunner per key. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void reduce(
+        Object key,
+        List<WindowedValue<KV<Object, Object>>> elements,
+        WindowingStrategy<?, BoundedWindow> ws,
+        Coder<Object> valueCoder) {
+      try {
+        InMemoryTimerInternals timers = new InMemoryTimerInternals();
+        Instant now = Instant.now();
+        timers.advanceProcessingTime(now);
+        timers.advanceSynchronizedProcessingTime(now);
+        OutputWindowedValue<KV<Object, Iterable<Object>>> output =
+            new OutputWindowedValue<>() {
+              @Override
+              public void outputWindowedValue(
+                  KV<Object, Iterable<Object>> value,
+                  Instant timestamp,
+                  Collection<? extends BoundedWindow> windows,
+                  PaneInfo pane) {
+                rootOut.accept(WindowedValue.of(value, timestamp, windows, pane));
+              }
+
+              @Override
+              public <T> void outputWindowedValue(
+                  TupleTag<T> tag,
+                  T value,
+                  Instant timestamp,
+                  Collection<? extends BoundedWindow> windows,
+                  PaneInfo pane) {
+                throw new UnsupportedOperationException("GroupByKey has one output");
+              }
+            };
+        ReduceFnRunner<Object, Object, Iterable<Object>, BoundedWindow> runner =
+            new ReduceFnRunner<>(
+                key,
+                ws,
+                ExecutableTriggerStateMachine.create(
+                    TriggerStateMachines.stateMachineForTrigger(
+                        TriggerTranslation.toProto(ws.getTrigger()))),
+                InMemoryStateInternals.forKey(key),
+                timers,
+                output,
+                sideInputs,
+                SystemReduceFn.buffering(valueCoder),
+                options);
+        List<WindowedValue<Object>> values = new ArrayList<>(elements.size());
+        for (WindowedValue<KV<Object, Object>> e : elements) {
+          values.add(e.withValue(e.getValue().getValue()));
+        }
+        runner.processElements(values);
+        timers.advanceInputWatermark(BoundedWindow.TIMESTAMP_MAX_VALUE);
+        timers.advanceProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+        timers.advanceSynchronizedProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+        List<TimerData> fire = new ArrayList<>();
+        while (true) {
+          TimerData t;
+          while ((t = timers.removeNextEventTimer()) != null) {
+            fire.add(t);
+          }
+          while ((t = timers.removeNextProcessingTimer()) != null) {
+            fire.add(t);
+          }
+          while ((t = timers.removeNextSynchronizedProcessingTimer()) != null) {
+            fire.add(t);
+          }
+          if (fire.isEmpty()) {
+            break;
+          }
+          runner.onTimers(fire);
+          fire.clear();
+        }
+        runner.persist();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** A stateful ParDo: per key, fresh state and timers; timers fire at the end of the input. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void runStateful(List<Object> records) {
+      Operators.ParDoOperator op = (Operators.ParDoOperator) rootOperator;
+      DoFn<?, ?> fn = ((ParDo.MultiOutput<?, ?>) stage.root.applied.getTransform()).getFn();
+      DoFnSignature signature = DoFnSignatures.getSignature(fn.getClass());
+      boolean sorted = DoFnSignatures.requiresTimeSortedInput(fn);
+      boolean expiration = signature.onWindowExpiration() != null;
+      for (KV<Object, List<WindowedValue<KV<Object, Object>>>> group :
+          Shuffle.groupByKey(records).values()) {
+        Object key = group.getKey();
+        List<WindowedValue<KV<Object, Object>>> elements = group.getValue();
+        if (sorted) {
+          elements.sort(java.util.Comparator.comparing(WindowedValue::getTimestamp));
+        }
+        InMemoryTimerInternals timers = new InMemoryTimerInternals();
+        try {
+          timers.advanceProcessingTime(Instant.now());
+          stateful.set(InMemoryStateInternals.forKey(key), timers);
+          java.util.Set<BoundedWindow> windows = new java.util.LinkedHashSet<>();
+          for (WindowedValue<KV<Object, Object>> e : elements) {
+            for (WindowedValue<KV<Object, Object>> single : e.explodeWindows()) {
+              windows.addAll(single.getWindows());
+              op.accept(single);
+            }
+          }
+          timers.advanceInputWatermark(BoundedWindow.TIMESTAMP_MAX_VALUE);
+          while (true) {
+            TimerData t = timers.removeNextEventTimer();
+            if (t == null) {
+              timers.advanceProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+              t = timers.removeNextProcessingTimer();
+            }
+            if (t == null) {
+              timers.advanceSynchronizedProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+              t = timers.removeNextSynchronizedProcessingTimer();
+            }
+            if (t == null) {
+              break;
+            }
+            BoundedWindow window =
+                ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
+            TimerData timer = t;
+            try (Closeable c = op.scope()) {
+              op.runner()
+                  .onTimer(
+                      timer.getTimerId(),
+                      timer.getTimerFamilyId(),
+                      key,
+                      window,
+                      timer.getTimestamp(),
+                      timer.getOutputTimestamp(),
+                      timer.getDomain());
+            }
+          }
+          if (expiration) {
+            for (BoundedWindow w : windows) {
+              try (Closeable c = op.scope()) {
+                op.runner().onWindowExpiration(w, w.maxTimestamp(), key);
+              }
+            }
+          }
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  /** The state and timers of the key being processed by a stateful ParDo. */
+  private static final class StatefulContext implements StepContext {
+    private StateInternals state;
+    private TimerInternals timers;
+
+    void set(StateInternals state, TimerInternals timers) {
+      this.state = state;
+      this.timers = timers;
+    }
+
+    @Override
+    public StateInternals stateInternals() {
+      return state;
+    }
+
+    @Override
+    public TimerInternals timerInternals() {
+      return timers;
+    }
+  }
+
+  /** A failure inside a fused step, carrying the step's name to the task. */
+  static final class StepException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String step;
+
+    StepException(String step, Throwable cause) {
+      super(cause);
+      this.step = step;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.tripflow.runners.partitioned;
+
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.joda.time.Duration;
+
+/** The result of a finished {@link PartitionedRunner} run: its state and its metrics. */
+public final class PartitionedPipelineResult implements PipelineResult {
+  private final State state;
+  private final MetricsContainerStepMap metrics;
+
+  PartitionedPipelineResult(State state, MetricsContainerStepMap metrics) {
+    this.state = state;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public State getState() {
+    return state;
+  }
+
+  @Override
+  public State cancel() {
+    return state;
+  }
+
+  @Override
+  public State waitUntilFinish(Duration duration) {
+    return state;
+  }
+
+  @Override
+  public State waitUntilFinish() {
+    return state;
+  }
+
+  @Override
+  public MetricResults metrics() {
+    return MetricsContainerStepMap.asMetricResults(metrics, metrics);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tripflow.runners.partitioned;
+
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.PTransformOverride;
+import org.apache.beam.sdk.util.construction.PTransformMatchers;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+import org.apache.beam.sdk.util.construction.SplittableParDoNaiveBounded;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * tripflow's in-process runner for bounded pipelines, like Spark's {@code local[N]}: the pipeline
+ * is cut into stages at shuffles; each stage runs as N partition tasks on N threads, elements
+ * passing by reference through the fused steps of a task; a lifted Combine pre-aggregates before
+ * its shuffle; side inputs are materialised once and shared. Select it with {@code
+ * --runner=PartitionedRunner} and size it with {@code --partitions=N}.
+ */
+public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionedRunner.class);
+
+  private final PipelineOptions options;
+
+  private PartitionedRunner(PipelineOptions options) {
+    this.options = options;
+  }
+
+  /** Creates the runner; Beam calls this for {@code --runner=PartitionedRunner}. */
+  public static PartitionedRunner fromOptions(PipelineOptions options) {
+    PartitionedPipelineOptions.effectivePartitions(options);
+    return new PartitionedRunner(options);
+  }
+
+  @Override
+  public PipelineResult run(Pipeline pipeline) {
+    MetricsEnvironment.setMetricsSupported(true);
+    int partitions = PartitionedPipelineOptions.effectivePartitions(options);
+    prepare(pipeline);
+    Plan plan = Plan.of(pipeline);
+    LOG.debug(
+        "planned {} steps into {} stages on {} partitions",
+        plan.steps.size(),
+        plan.stages.size(),
+        partitions);
+    Executor executor = new Executor(plan, options, partitions);
+    executor.run();
+    return new PartitionedPipelineResult(PipelineResult.State.DONE, executor.metrics);
+  }
+
+  /** The overrides a bounded batch runner needs: primitive reads, and naive bounded SDFs. */
+  static void prepare(Pipeline pipeline) {
+    SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
+    pipeline.replaceAll(
+        List.of(
+            PTransformOverride.of(
+                PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+            PTransformOverride.of(
+                PTransformMatchers.splittableProcessKeyedBounded(),
+                new SplittableParDoNaiveBounded.OverrideFactory<>())));
+  }
+}

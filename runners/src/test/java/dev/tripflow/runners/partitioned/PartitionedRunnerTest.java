@@ -1,0 +1,189 @@
+package dev.tripflow.runners.partitioned;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Test;
+
+/** The runner on small pipelines whose answers are computed by hand. */
+public class PartitionedRunnerTest {
+  private static Pipeline pipeline(int partitions) {
+    PipelineOptions o = PipelineOptionsFactory.fromArgs("--runner=PartitionedRunner").create();
+    o.as(PartitionedPipelineOptions.class).setPartitions(partitions);
+    return Pipeline.create(o);
+  }
+
+  private static List<Integer> range(int n) {
+    List<Integer> l = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      l.add(i);
+    }
+    return l;
+  }
+
+  @Test
+  public void selectedByName() {
+    PipelineOptions o = PipelineOptionsFactory.fromArgs("--runner=PartitionedRunner").create();
+    assertEquals(PartitionedRunner.class, o.getRunner());
+  }
+
+  @Test
+  public void groupCombineSideInputFlatten() {
+    Pipeline p = pipeline(3);
+    PCollection<Integer> nums = p.apply(Create.of(range(1000)));
+    PCollection<KV<Integer, Integer>> keyed =
+        nums.apply(
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
+                .via(i -> KV.of(i % 7, i)));
+    PCollection<KV<Integer, Long>> sums = keyed.apply(Count.perKey());
+    PAssert.that(sums)
+        .containsInAnyOrder(
+            KV.of(0, 143L),
+            KV.of(1, 143L),
+            KV.of(2, 143L),
+            KV.of(3, 143L),
+            KV.of(4, 143L),
+            KV.of(5, 143L),
+            KV.of(6, 142L));
+    PCollection<KV<Integer, Iterable<Integer>>> grouped = keyed.apply(GroupByKey.create());
+    PCollectionView<Integer> total =
+        nums.apply(org.apache.beam.sdk.transforms.Sum.integersGlobally()).apply(View.asSingleton());
+    PCollection<String> lines =
+        grouped.apply(ParDo.of(new SumWithTotal(total)).withSideInputs(total));
+    List<String> expected = new ArrayList<>();
+    for (int k = 0; k < 7; k++) {
+      int s = 0;
+      for (int i = k; i < 1000; i += 7) {
+        s += i;
+      }
+      expected.add(k + ":" + s + "/499500");
+    }
+    PAssert.that(lines).containsInAnyOrder(expected);
+    PCollection<Integer> both = PCollectionList.of(nums).and(nums).apply(Flatten.pCollections());
+    PAssert.that(both.apply(Count.globally())).containsInAnyOrder(2000L);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void windowsAndSessions() {
+    Pipeline p = pipeline(2);
+    PCollection<KV<String, Integer>> events =
+        p.apply(
+            Create.timestamped(
+                TimestampedValue.of(KV.of("a", 1), new Instant(0)),
+                TimestampedValue.of(KV.of("a", 2), new Instant(1_000)),
+                TimestampedValue.of(KV.of("a", 3), new Instant(60_000)),
+                TimestampedValue.of(KV.of("b", 4), new Instant(500))));
+    PAssert.that(
+            events
+                .apply("Fixed", Window.into(FixedWindows.of(Duration.standardSeconds(10))))
+                .apply("SumFixed", Sum.integersPerKey()))
+        .containsInAnyOrder(KV.of("a", 3), KV.of("a", 3), KV.of("b", 4));
+    PAssert.that(
+            events
+                .apply(
+                    "Sessions", Window.into(Sessions.withGapDuration(Duration.standardSeconds(5))))
+                .apply("SumSessions", Sum.integersPerKey()))
+        .containsInAnyOrder(KV.of("a", 3), KV.of("a", 3), KV.of("b", 4));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void metricsAndStepNameInErrors() {
+    Pipeline p = pipeline(2);
+    p.apply(Create.of(range(10))).apply("CountThem", ParDo.of(new CountThem()));
+    PipelineResult result = p.run();
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named("test", "seen"))
+                    .build());
+    long total = 0;
+    for (var c : q.getCounters()) {
+      total += c.getAttempted();
+    }
+    assertEquals(10L, total);
+
+    Pipeline bad = pipeline(2);
+    bad.apply(Create.of(range(10))).apply("Explode", ParDo.of(new Explode()));
+    try {
+      bad.run();
+      fail();
+    } catch (Pipeline.PipelineExecutionException e) {
+      assertTrue(e.getMessage(), e.getMessage().contains("Explode"));
+      assertTrue(e.getCause() instanceof IllegalArgumentException);
+    }
+  }
+
+  static final class SumWithTotal extends DoFn<KV<Integer, Iterable<Integer>>, String> {
+    private final PCollectionView<Integer> total;
+
+    SumWithTotal(PCollectionView<Integer> total) {
+      this.total = total;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      int s = 0;
+      for (int v : c.element().getValue()) {
+        s += v;
+      }
+      c.output(c.element().getKey() + ":" + s + "/" + c.sideInput(total));
+    }
+  }
+
+  static final class CountThem extends DoFn<Integer, Integer> {
+    private final Counter seen = Metrics.counter("test", "seen");
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<Integer> out) {
+      seen.inc();
+      out.output(i);
+    }
+  }
+
+  static final class Explode extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer i) {
+      if (i == 7) {
+        throw new IllegalArgumentException("seven");
+      }
+    }
+  }
+}
