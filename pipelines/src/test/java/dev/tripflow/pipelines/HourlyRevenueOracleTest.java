@@ -55,7 +55,9 @@ public class HourlyRevenueOracleTest {
 
   private static Path run(String green, String yellow, String style, String name) {
     Path out = TMP.getRoot().toPath().resolve(name);
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    org.apache.beam.sdk.options.PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(dev.tripflow.runners.RunnerPresets.defaultRunner());
+    Pipeline p = Pipeline.create(options);
     HourlyRevenue.apply(p, green, yellow, style, LocalDateTime.of(2020, 1, 1, 0, 0))
         .joined()
         .apply(dev.tripflow.io.parquet.ParquetRows.write(out.toString()));

@@ -83,6 +83,7 @@ public class RevenueReportOracleTest {
   private static Path runReport(String green, String yellow, String outName) {
     Path out = TMP.getRoot().toPath().resolve(outName);
     RevenueReport.Options options = PipelineOptionsFactory.as(RevenueReport.Options.class);
+    options.setRunner(dev.tripflow.runners.RunnerPresets.defaultRunner());
     options.setInputGreen(green);
     options.setInputYellow(yellow);
     options.setOutput(out.toString());
