@@ -50,7 +50,16 @@ final class DoFnPool {
     if (fn == null) {
       fn = SerializableUtils.clone(prototype);
       DoFnInvoker<?, ?> invoker = DoFnInvokers.invokerFor(fn);
-      invoker.invokeSetup(new SetupArguments<>(fn, options));
+      try {
+        invoker.invokeSetup(new SetupArguments<>(fn, options));
+      } catch (RuntimeException | Error e) {
+        try {
+          invoker.invokeTeardown();
+        } catch (RuntimeException | Error suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
       synchronized (all) {
         all.add(fn);
       }

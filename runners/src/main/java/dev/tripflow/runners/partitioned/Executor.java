@@ -10,9 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
@@ -176,12 +178,42 @@ final class Executor {
         }
       }
     }
-    List<Future<?>> futures = new ArrayList<>(tasks);
+    List<Future<Void>> futures = new ArrayList<>(tasks);
+    ExecutorCompletionService<Void> completion = new ExecutorCompletionService<>(pool);
     for (int t = 0; t < tasks; t++) {
       int task = t;
-      futures.add(pool.submit(() -> new Task(stage, task).run(input)));
+      futures.add(
+          completion.submit(
+              () -> {
+                new Task(stage, task).run(input);
+                return null;
+              }));
     }
-    for (Future<?> f : futures) {
+    long lastReport = System.nanoTime();
+    for (int done = 0; done < tasks; ) {
+      Future<Void> f;
+      try {
+        f = completion.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(true));
+        throw new IllegalStateException("interrupted", e);
+      }
+      if (f == null) {
+        if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+          lastReport = System.nanoTime();
+          LOG.info(
+              "stage {}/{} {}: {}/{} tasks done, {} s",
+              stage.id + 1,
+              plan.stages.size(),
+              stage.describe(),
+              done,
+              tasks,
+              (System.nanoTime() - start) / 1_000_000_000L);
+        }
+        continue;
+      }
+      done++;
       try {
         f.get();
       } catch (InterruptedException e) {
@@ -230,7 +262,7 @@ final class Executor {
   private List<? extends BoundedSource<?>> splits(Step read) {
     BoundedSource<?> source =
         ((SplittableParDo.PrimitiveBoundedRead<?>) read.applied.getTransform()).getSource();
-    try {
+    try (Closeable c = MetricsEnvironment.scopedMetricsContainer(metrics.getContainer(read.name))) {
       long size = source.getEstimatedSizeBytes(options);
       long desired = Math.max(1, size / partitions);
       List<? extends BoundedSource<?>> splits = source.split(desired, options);
@@ -265,6 +297,26 @@ final class Executor {
     Operator rootOperator;
     private Receiver rootOut;
     private StatefulContext stateful;
+    private final List<DoFn.BundleFinalizer.Callback> finalizers = new ArrayList<>();
+    private final DoFn.BundleFinalizer bundleFinalizer =
+        (expiry, callback) -> finalizers.add(callback);
+    private final StepContext stateless =
+        new StepContext() {
+          @Override
+          public StateInternals stateInternals() {
+            throw new UnsupportedOperationException("this DoFn has no state");
+          }
+
+          @Override
+          public TimerInternals timerInternals() {
+            throw new UnsupportedOperationException("this DoFn has no timers");
+          }
+
+          @Override
+          public DoFn.BundleFinalizer bundleFinalizer() {
+            return bundleFinalizer;
+          }
+        };
 
     Task(Stage stage, int task) {
       this.stage = stage;
@@ -292,6 +344,14 @@ final class Executor {
         }
         for (Shuffle.CombiningWriter c : combiners) {
           c.flush();
+        }
+        // The bundle's output is complete in memory: run the bundle finalizers.
+        for (DoFn.BundleFinalizer.Callback callback : finalizers) {
+          try {
+            callback.onBundleSuccess();
+          } catch (Exception e) {
+            throw new StepException(stage.root.name, e);
+          }
         }
       } catch (StepFailedException e) {
         throw e;
@@ -414,9 +474,9 @@ final class Executor {
       switch (s.kind) {
         case PARDO:
           return new Operators.ParDoOperator(
-              s, container, options, pools.get(s), sideInputs, outs, Operators.STATELESS);
+              s, container, options, pools.get(s), sideInputs, outs, stateless);
         case STATEFUL_PARDO:
-          stateful = new StatefulContext();
+          stateful = new StatefulContext(bundleFinalizer);
           return new Operators.ParDoOperator(
               s, container, options, pools.get(s), sideInputs, outs, stateful);
         case WINDOW:
@@ -646,8 +706,18 @@ final class Executor {
 
   /** The state and timers of the key being processed by a stateful ParDo. */
   private static final class StatefulContext implements StepContext {
+    private final DoFn.BundleFinalizer finalizer;
     private StateInternals state;
     private TimerInternals timers;
+
+    StatefulContext(DoFn.BundleFinalizer finalizer) {
+      this.finalizer = finalizer;
+    }
+
+    @Override
+    public DoFn.BundleFinalizer bundleFinalizer() {
+      return finalizer;
+    }
 
     void set(StateInternals state, TimerInternals timers) {
       this.state = state;

@@ -9,9 +9,7 @@ import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.SideInputReader;
-import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
-import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
@@ -227,18 +225,4 @@ final class Operators {
       out.accept(value);
     }
   }
-
-  /** A step context for DoFns without state or timers. */
-  static final StepContext STATELESS =
-      new StepContext() {
-        @Override
-        public StateInternals stateInternals() {
-          throw new UnsupportedOperationException("this DoFn has no state");
-        }
-
-        @Override
-        public TimerInternals timerInternals() {
-          throw new UnsupportedOperationException("this DoFn has no timers");
-        }
-      };
 }

@@ -51,7 +51,10 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
     return new PartitionedPipelineResult(PipelineResult.State.DONE, executor.metrics);
   }
 
-  /** The overrides a bounded batch runner needs: primitive reads, and naive bounded SDFs. */
+  /**
+   * The overrides a bounded batch runner needs: Read.Bounded becomes a primitive read the runner
+   * splits itself, and splittable DoFns are expanded to run each restriction in one call.
+   */
   static void prepare(Pipeline pipeline) {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
     pipeline.replaceAll(
