@@ -106,6 +106,14 @@ final class Executor {
       failure = e;
     } finally {
       pool.shutdownNow();
+      try {
+        // Tasks cancelled after a failure finish first, so every DoFn set up is torn down.
+        if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+          LOG.warn("some partition tasks did not stop within 5 minutes of the end of the run");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       for (DoFnPool p : pools.values()) {
         try {
           p.teardown();

@@ -9,7 +9,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.PTransformOverride;
 import org.apache.beam.sdk.util.construction.PTransformMatchers;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
-import org.apache.beam.sdk.util.construction.SplittableParDoNaiveBounded;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,7 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
 
   /**
    * The overrides a bounded batch runner needs: Read.Bounded becomes a primitive read the runner
-   * splits itself, and splittable DoFns are expanded to run each restriction in one call.
+   * splits itself, and splittable DoFns run each restriction to its end in one call.
    */
   static void prepare(Pipeline pipeline) {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
@@ -63,6 +62,9 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
                 PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.splittableProcessKeyedBounded(),
-                new SplittableParDoNaiveBounded.OverrideFactory<>())));
+                new SplittableProcess.OverrideFactory<>()),
+            PTransformOverride.of(
+                PTransformMatchers.splittableProcessKeyedUnbounded(),
+                new SplittableProcess.OverrideFactory<>())));
   }
 }

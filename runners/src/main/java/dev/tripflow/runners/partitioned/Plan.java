@@ -105,7 +105,7 @@ final class Plan {
                 + node.getFullName()
                 + "': "
                 + t.getClass().getName()
-                + " is not a primitive of bounded pipelines (is an input unbounded?)");
+                + " is not a primitive of bounded pipelines (an unbounded source or TestStream?)");
       }
       add(kind, node);
     }
@@ -136,14 +136,6 @@ final class Plan {
       List<PCollectionView<?>> sideInputs = new ArrayList<>();
       if (node.getTransform() instanceof ParDo.MultiOutput) {
         sideInputs.addAll(((ParDo.MultiOutput<?, ?>) node.getTransform()).getSideInputs().values());
-      }
-      for (PValue out : node.getOutputs().values()) {
-        if (((PCollection<?>) out).isBounded() == PCollection.IsBounded.UNBOUNDED) {
-          throw new UnsupportedOperationException(
-              "PartitionedRunner runs bounded pipelines only; step '"
-                  + node.getFullName()
-                  + "' produces an unbounded PCollection");
-        }
       }
       Step step = new Step(steps.size(), kind, applied, inputs, sideInputs);
       steps.add(step);

@@ -186,4 +186,60 @@ public class PartitionedRunnerTest {
       }
     }
   }
+
+  /** Steps between shuffles are fused into one stage, and elements reach the next step uncopied. */
+  @Test
+  public void fusesStepsAndPassesElementsByReference() {
+    Pipeline p = pipeline(2);
+    PCollection<KV<Integer, StringBuilder>> made =
+        p.apply(Create.of(range(100)))
+            .apply("Make", ParDo.of(new MakeBuilder()))
+            .apply("Check", ParDo.of(new CheckSame()));
+    made.apply(GroupByKey.create())
+        .apply(
+            "Sizes",
+            MapElements.into(TypeDescriptors.integers())
+                .via(
+                    (KV<Integer, Iterable<StringBuilder>> kv) ->
+                        kv.getValue().iterator().next().length()));
+    PartitionedRunner.prepare(p);
+    Plan plan = Plan.of(p);
+    assertEquals("Create, Make and Check fused; GroupByKey and Sizes fused", 2, plan.stages.size());
+    assertEquals(
+        List.of(
+            "Create.Values/Read(CreateSource)",
+            "Make/ParMultiDo(MakeBuilder)",
+            "Check/ParMultiDo(CheckSame)"),
+        plan.stages.get(0).steps.stream().map(s -> s.name).toList());
+    p.run();
+    assertEquals(100, CheckSame.SAME.get());
+  }
+
+  static final class MakeBuilder extends DoFn<Integer, KV<Integer, StringBuilder>> {
+    static final java.util.Map<Integer, StringBuilder> MADE =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<KV<Integer, StringBuilder>> out) {
+      StringBuilder b = new StringBuilder("x" + i);
+      MADE.put(i, b);
+      out.output(KV.of(i % 3, b));
+    }
+  }
+
+  static final class CheckSame
+      extends DoFn<KV<Integer, StringBuilder>, KV<Integer, StringBuilder>> {
+    static final java.util.concurrent.atomic.AtomicInteger SAME =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, StringBuilder> kv, OutputReceiver<KV<Integer, StringBuilder>> out) {
+      int i = Integer.parseInt(kv.getValue().substring(1));
+      if (MakeBuilder.MADE.get(i) == kv.getValue()) {
+        SAME.incrementAndGet();
+      }
+      out.output(kv);
+    }
+  }
 }
