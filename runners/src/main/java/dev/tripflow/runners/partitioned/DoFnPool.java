@@ -43,6 +43,21 @@ final class DoFnPool {
         idle.add(fn);
       }
     }
+
+    /** After a failure the instance may be inconsistent: tear it down and never reuse it. */
+    void discard() {
+      if (!released) {
+        released = true;
+        synchronized (all) {
+          all.remove(fn);
+        }
+        try {
+          DoFnInvokers.invokerFor(fn).invokeTeardown();
+        } catch (RuntimeException e) {
+          // the task's own failure is what gets reported
+        }
+      }
+    }
   }
 
   Lease acquire() {

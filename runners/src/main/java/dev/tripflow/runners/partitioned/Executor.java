@@ -70,11 +70,28 @@ final class Executor {
   private final Map<Step, Shuffle> shuffles = new HashMap<>();
   private final Map<Step, DoFnPool> pools = new HashMap<>();
   private final Map<PCollection<?>, Integer> lastUse = new HashMap<>();
+  private final int maxAttempts;
+  private final Spill.Budget budget;
 
   Executor(Plan plan, PipelineOptions options, int partitions) {
     this.plan = plan;
     this.options = options;
     this.partitions = partitions;
+    this.maxAttempts = options.as(PartitionedPipelineOptions.class).getMaxTaskAttempts();
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException(
+          "--maxTaskAttempts must be at least 1, not " + maxAttempts);
+    }
+    PartitionedPipelineOptions po = options.as(PartitionedPipelineOptions.class);
+    long limit =
+        po.getShuffleMemoryMb() > 0
+            ? po.getShuffleMemoryMb() * (1L << 20)
+            : (long) (Runtime.getRuntime().maxMemory() * 0.4);
+    String dir =
+        po.getSpillDirectory() != null
+            ? po.getSpillDirectory()
+            : System.getProperty("java.io.tmpdir");
+    this.budget = new Spill.Budget(limit, java.nio.file.Path.of(dir));
     for (Step step : plan.steps) {
       if (step.kind == Step.Kind.PARDO || step.kind == Step.Kind.STATEFUL_PARDO) {
         pools.put(
@@ -113,6 +130,11 @@ final class Executor {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+      try {
+        budget.close();
+      } catch (RuntimeException e) {
+        LOG.warn(e.getMessage());
       }
       for (DoFnPool p : pools.values()) {
         try {
@@ -181,7 +203,11 @@ final class Executor {
         }
         for (Step consumer : plan.consumersOf(out)) {
           if (consumer.kind.isShuffle()) {
-            shuffles.put(consumer, new Shuffle(tasks, partitions));
+            Shuffle shuffle = new Shuffle(tasks, partitions);
+            if (consumer.kind != Step.Kind.COMBINE) {
+              shuffle.keyed(budget, keyCoder(out), elementCoder(out));
+            }
+            shuffles.put(consumer, shuffle);
           }
         }
       }
@@ -193,7 +219,7 @@ final class Executor {
       futures.add(
           completion.submit(
               () -> {
-                new Task(stage, task).run(input);
+                runWithRetries(stage, task, tasks, input);
                 return null;
               }));
     }
@@ -254,7 +280,7 @@ final class Executor {
     }
     // Free what no later stage reads.
     if (root.kind.isShuffle()) {
-      shuffles.remove(root);
+      shuffles.remove(root).release();
     }
     materialized.keySet().removeIf(pc -> lastUse.getOrDefault(pc, -1) <= stage.id);
     long ms = (System.nanoTime() - start) / 1_000_000;
@@ -265,6 +291,18 @@ final class Executor {
         stage.describe(),
         tasks,
         ms);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<Object> keyCoder(PCollection<?> pc) {
+    return ((KvCoder) pc.getCoder()).getKeyCoder();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<WindowedValue<KV<Object, Object>>> elementCoder(PCollection<?> pc) {
+    return (Coder)
+        WindowedValue.FullWindowedValueCoder.of(
+            (Coder) pc.getCoder(), pc.getWindowingStrategy().getWindowFn().windowCoder());
   }
 
   private List<? extends BoundedSource<?>> splits(Step read) {
@@ -291,6 +329,38 @@ final class Executor {
       t = t.getCause();
     }
     return t;
+  }
+
+  /**
+   * Runs one task, again from its inputs when it throws, up to {@code --maxTaskAttempts} times in
+   * all. Its outputs (shuffle buckets, materialised partitions) and metrics replace those of a
+   * failed attempt, so a retried task counts once.
+   */
+  private void runWithRetries(Stage stage, int task, int tasks, TaskInput input) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        new Task(stage, task).run(input);
+        return;
+      } catch (StepFailedException e) {
+        String where =
+            "stage "
+                + (stage.id + 1)
+                + "/"
+                + plan.stages.size()
+                + ", partition "
+                + (task + 1)
+                + " of "
+                + tasks
+                + ", attempt "
+                + attempt
+                + " of "
+                + maxAttempts;
+        if (attempt >= maxAttempts || Thread.currentThread().isInterrupted()) {
+          throw new StepFailedException(e.step(), where, e.getCause());
+        }
+        LOG.warn("{}: {}; retrying", where, e.getMessage());
+      }
+    }
   }
 
   // ---------------------------------------------------------------- tasks
@@ -326,12 +396,15 @@ final class Executor {
           }
         };
 
+    private final MetricsContainerStepMap taskMetrics = new MetricsContainerStepMap();
+
     Task(Stage stage, int task) {
       this.stage = stage;
       this.task = task;
     }
 
     void run(TaskInput input) {
+      boolean failed = true;
       try {
         wire();
         for (Step s : stage.steps) {
@@ -361,13 +434,17 @@ final class Executor {
             throw new StepException(stage.root.name, e);
           }
         }
+        failed = false;
+        synchronized (metrics) {
+          metrics.updateAll(taskMetrics);
+        }
       } catch (StepFailedException e) {
         throw e;
       } catch (RuntimeException | Error e) {
         throw new StepFailedException(failedStep(e), unwrap(e));
       } finally {
         for (Operator op : operators.values()) {
-          op.close();
+          op.close(failed);
         }
       }
     }
@@ -439,7 +516,14 @@ final class Executor {
             combiners.add(w);
             list.add(guarded(c, scoped(c, w)));
           } else {
-            list.add(Shuffle.keyedWriter(shuffle, task, keyCoder));
+            list.add(
+                shuffle.keyedWriter(
+                    task,
+                    taskMetrics
+                        .getContainer(c.name)
+                        .getCounter(
+                            org.apache.beam.sdk.metrics.MetricName.named(
+                                PartitionedRunner.class, "shuffleSpilledBytes"))));
           }
         }
       }
@@ -454,7 +538,7 @@ final class Executor {
     }
 
     private Receiver scoped(Step step, Receiver r) {
-      var container = metrics.getContainer(step.name);
+      var container = taskMetrics.getContainer(step.name);
       return v -> {
         try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
           r.accept(v);
@@ -478,7 +562,7 @@ final class Executor {
 
     @SuppressWarnings("unchecked")
     private Operator operator(Step s, Map<TupleTag<?>, Receiver> outs) {
-      var container = metrics.getContainer(s.name);
+      var container = taskMetrics.getContainer(s.name);
       switch (s.kind) {
         case PARDO:
           return new Operators.ParDoOperator(
@@ -502,7 +586,7 @@ final class Executor {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     void read(BoundedSource<?> source) {
-      var container = metrics.getContainer(stage.root.name);
+      var container = taskMetrics.getContainer(stage.root.name);
       try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container);
           BoundedSource.BoundedReader<?> reader = source.createReader(options)) {
         for (boolean more = reader.start(); more; more = reader.advance()) {
@@ -520,7 +604,6 @@ final class Executor {
     @SuppressWarnings({"unchecked", "rawtypes"})
     void readShuffle(int p) {
       Step root = stage.root;
-      List<Object> records = shuffles.get(root).read(p);
       PCollection<?> in = root.inputs.get(0);
       WindowingStrategy<?, BoundedWindow> ws =
           (WindowingStrategy<?, BoundedWindow>) in.getWindowingStrategy();
@@ -531,10 +614,11 @@ final class Executor {
                   SerializableUtils.clone(
                       (Combine.CombineFn<?, ?, ?>)
                           ((Combine.PerKey<?, ?, ?>) root.applied.getTransform()).getFn());
-          var container = metrics.getContainer(root.name);
+          var container = taskMetrics.getContainer(root.name);
           List<WindowedValue<KV<Object, Object>>> merged;
           try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
-            merged = Shuffle.mergePartials(records, fn, ws.getTimestampCombiner());
+            merged =
+                Shuffle.mergePartials(shuffles.get(root).read(p), fn, ws.getTimestampCombiner());
           } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
           }
@@ -543,20 +627,32 @@ final class Executor {
           }
         }
         case GROUP_BY_KEY -> {
-          if (!ws.needsMerge() && ws.getTrigger() instanceof DefaultTrigger) {
-            for (WindowedValue<?> v :
-                Shuffle.groupByKeyAndWindow(records, ws.getTimestampCombiner())) {
-              rootOut.accept(v);
+          boolean simple = !ws.needsMerge() && ws.getTrigger() instanceof DefaultTrigger;
+          Coder<Object> valueCoder = ((KvCoder) in.getCoder()).getValueCoder();
+          try (Shuffle.KeyGroups groups = shuffles.get(root).keyGroups(p)) {
+            while (groups.groups.hasNext()) {
+              KV<Object, List<WindowedValue<KV<Object, Object>>>> group = groups.groups.next();
+              if (simple) {
+                for (WindowedValue<?> v :
+                    Shuffle.groupByWindow(
+                        group.getKey(), group.getValue(), ws.getTimestampCombiner())) {
+                  rootOut.accept(v);
+                }
+              } else {
+                reduce(group.getKey(), group.getValue(), ws, valueCoder);
+              }
             }
-          } else {
-            Coder<Object> valueCoder = ((KvCoder) in.getCoder()).getValueCoder();
-            for (KV<Object, List<WindowedValue<KV<Object, Object>>>> group :
-                Shuffle.groupByKey(records).values()) {
-              reduce(group.getKey(), group.getValue(), ws, valueCoder);
-            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
           }
         }
-        case STATEFUL_PARDO -> runStateful(records);
+        case STATEFUL_PARDO -> {
+          try (Shuffle.KeyGroups groups = shuffles.get(root).keyGroups(p)) {
+            runStateful(groups.groups);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
         default -> throw new IllegalStateException("not a shuffle: " + root);
       }
     }
@@ -643,14 +739,15 @@ final class Executor {
 
     /** A stateful ParDo: per key, fresh state and timers; timers fire at the end of the input. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void runStateful(List<Object> records) {
+    private void runStateful(
+        java.util.Iterator<KV<Object, List<WindowedValue<KV<Object, Object>>>>> groups) {
       Operators.ParDoOperator op = (Operators.ParDoOperator) rootOperator;
       DoFn<?, ?> fn = ((ParDo.MultiOutput<?, ?>) stage.root.applied.getTransform()).getFn();
       DoFnSignature signature = DoFnSignatures.getSignature(fn.getClass());
       boolean sorted = DoFnSignatures.requiresTimeSortedInput(fn);
       boolean expiration = signature.onWindowExpiration() != null;
-      for (KV<Object, List<WindowedValue<KV<Object, Object>>>> group :
-          Shuffle.groupByKey(records).values()) {
+      while (groups.hasNext()) {
+        KV<Object, List<WindowedValue<KV<Object, Object>>>> group = groups.next();
         Object key = group.getKey();
         List<WindowedValue<KV<Object, Object>>> elements = group.getValue();
         if (sorted) {

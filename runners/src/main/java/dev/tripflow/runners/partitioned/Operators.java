@@ -64,7 +64,7 @@ final class Operators {
     void finish() {}
 
     /** Called once after the task, whether it succeeded or not. */
-    void close() {}
+    void close(boolean failed) {}
 
     Closeable scope() {
       return MetricsEnvironment.scopedMetricsContainer(metrics);
@@ -153,8 +153,12 @@ final class Operators {
     }
 
     @Override
-    void close() {
-      lease.release();
+    void close(boolean failed) {
+      if (failed) {
+        lease.discard();
+      } else {
+        lease.release();
+      }
     }
   }
 

@@ -14,6 +14,27 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
 
   void setPartitions(int value);
 
+  @Description(
+      "Attempts of a partition task that throws, like spark.task.maxFailures: the task is run again"
+          + " from its inputs until it succeeds or this many attempts failed")
+  @Default.Integer(4)
+  int getMaxTaskAttempts();
+
+  void setMaxTaskAttempts(int value);
+
+  @Description(
+      "Memory for shuffle buffers, in MiB, above which a GroupByKey or stateful shuffle spills"
+          + " sorted runs to disk; 0 means 40% of the maximum heap")
+  @Default.Integer(0)
+  int getShuffleMemoryMb();
+
+  void setShuffleMemoryMb(int value);
+
+  @Description("Directory for shuffle spill files (default: java.io.tmpdir); removed after the run")
+  String getSpillDirectory();
+
+  void setSpillDirectory(String value);
+
   /** The effective number of partitions: the option, or the number of cores when it is 0. */
   static int effectivePartitions(PipelineOptions options) {
     int n = options.as(PartitionedPipelineOptions.class).getPartitions();

@@ -22,11 +22,30 @@ import org.joda.time.Instant;
 final class Shuffle {
   private final int partitions;
   private final List<Object>[][] buckets;
+  // Spilling, for keyed shuffles (GroupByKey, stateful ParDo).
+  private Spill.Budget budget;
+  private Coder<Object> keyCoder;
+  private Coder<WindowedValue<KV<Object, Object>>> elementCoder;
+  private final List<java.nio.file.Path>[][] runs;
+  private final long[] memoryBytes;
 
   @SuppressWarnings("unchecked")
   Shuffle(int producerTasks, int partitions) {
     this.partitions = partitions;
     this.buckets = new List[producerTasks][];
+    this.runs = new List[producerTasks][];
+    this.memoryBytes = new long[producerTasks];
+  }
+
+  /** Makes this a keyed shuffle that spills sorted runs when the budget is exceeded. */
+  Shuffle keyed(
+      Spill.Budget budget,
+      Coder<Object> keyCoder,
+      Coder<WindowedValue<KV<Object, Object>>> elementCoder) {
+    this.budget = budget;
+    this.keyCoder = keyCoder;
+    this.elementCoder = elementCoder;
+    return this;
   }
 
   int partitions() {
@@ -38,15 +57,43 @@ final class Shuffle {
     return Math.floorMod(Objects.hashCode(structuralKey), partitions);
   }
 
-  /** Producer task {@code task}'s buckets, one list per partition. */
+  /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
   @SuppressWarnings("unchecked")
-  List<Object>[] open(int task) {
+  synchronized List<Object>[] open(int task) {
+    discard(task);
     List<Object>[] lists = new List[partitions];
     for (int i = 0; i < partitions; i++) {
       lists[i] = new ArrayList<>();
     }
     buckets[task] = lists;
     return lists;
+  }
+
+  private synchronized void discard(int task) {
+    if (budget != null && memoryBytes[task] != 0) {
+      budget.add(-memoryBytes[task]);
+      memoryBytes[task] = 0;
+    }
+    if (runs[task] != null) {
+      for (List<java.nio.file.Path> files : runs[task]) {
+        for (java.nio.file.Path f : files) {
+          try {
+            java.nio.file.Files.deleteIfExists(f);
+          } catch (java.io.IOException e) {
+            // removed with the run's spill directory at the end
+          }
+        }
+      }
+    }
+    runs[task] = null;
+    buckets[task] = null;
+  }
+
+  /** Frees the memory and the spill files of every producer, once the shuffle was read. */
+  synchronized void release() {
+    for (int t = 0; t < buckets.length; t++) {
+      discard(t);
+    }
   }
 
   /** Every record written to partition {@code p}, producer by producer. */
@@ -81,15 +128,121 @@ final class Shuffle {
     }
   }
 
-  /** Writes key-hashed elements. */
-  static Operators.Receiver keyedWriter(Shuffle shuffle, int task, Coder<Object> keyCoder) {
-    List<Object>[] lists = shuffle.open(task);
-    return v -> {
-      @SuppressWarnings("unchecked")
-      WindowedValue<KV<Object, Object>> kv = (WindowedValue<KV<Object, Object>>) v;
-      Object structural = keyCoder.structuralValue(kv.getValue().getKey());
-      lists[shuffle.bucketOf(structural)].add(new Keyed(structural, kv));
+  /** Writes key-hashed elements of producer task {@code task}, spilling over the budget. */
+  Operators.Receiver keyedWriter(int task, org.apache.beam.sdk.metrics.Counter spilledBytes) {
+    List<Object>[] lists = open(task);
+    @SuppressWarnings("unchecked")
+    List<java.nio.file.Path>[] taskRuns = new List[partitions];
+    for (int i = 0; i < partitions; i++) {
+      taskRuns[i] = new ArrayList<>();
+    }
+    synchronized (this) {
+      runs[task] = taskRuns;
+    }
+    return new Operators.Receiver() {
+      private long count;
+      private long estimate = 64;
+      private long held;
+
+      @Override
+      public void accept(WindowedValue<?> v) {
+        @SuppressWarnings("unchecked")
+        WindowedValue<KV<Object, Object>> kv = (WindowedValue<KV<Object, Object>>) v;
+        Object structural = keyCoder.structuralValue(kv.getValue().getKey());
+        lists[bucketOf(structural)].add(new Keyed(structural, kv));
+        if ((count++ & 63) == 0) {
+          try {
+            estimate =
+                64 + org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(elementCoder, kv).length;
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+        held += estimate;
+        synchronized (Shuffle.this) {
+          memoryBytes[task] += estimate;
+        }
+        budget.add(estimate);
+        if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
+          spill();
+        }
+      }
+
+      private void spill() {
+        try {
+          for (int p = 0; p < partitions; p++) {
+            if (lists[p].isEmpty()) {
+              continue;
+            }
+            List<Spill.Entry> entries = new ArrayList<>(lists[p].size());
+            for (Object o : lists[p]) {
+              entries.add(Spill.entry((Keyed) o, keyCoder));
+            }
+            entries.sort(Spill.ORDER);
+            taskRuns[p].add(Spill.write(budget, entries, elementCoder));
+            lists[p].clear();
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot spill the shuffle to disk", e);
+        }
+        spilledBytes.inc(held);
+        synchronized (Shuffle.this) {
+          memoryBytes[task] -= held;
+        }
+        budget.add(-held);
+        held = 0;
+      }
     };
+  }
+
+  /** The key groups of partition {@code p}: from memory, or merged with its spilled runs. */
+  KeyGroups keyGroups(int p) throws java.io.IOException {
+    List<Object> records = read(p);
+    List<java.nio.file.Path> files = new ArrayList<>();
+    synchronized (this) {
+      for (List<java.nio.file.Path>[] taskRuns : runs) {
+        if (taskRuns != null) {
+          files.addAll(taskRuns[p]);
+        }
+      }
+    }
+    if (files.isEmpty()) {
+      return new KeyGroups(groupByKey(records).values().iterator(), List.of());
+    }
+    List<Spill.Entry> memory = new ArrayList<>(records.size());
+    for (Object o : records) {
+      memory.add(Spill.entry((Keyed) o, keyCoder));
+    }
+    memory.sort(Spill.ORDER);
+    List<java.util.Iterator<Spill.Entry>> sources = new ArrayList<>();
+    sources.add(memory.iterator());
+    List<Spill.RunReader> readers = new ArrayList<>();
+    for (java.nio.file.Path f : files) {
+      Spill.RunReader r = new Spill.RunReader(f, elementCoder);
+      readers.add(r);
+      sources.add(r);
+    }
+    return new KeyGroups(Spill.mergeByKey(sources), readers);
+  }
+
+  /** One partition's elements, a key at a time. */
+  static final class KeyGroups implements AutoCloseable {
+    final java.util.Iterator<KV<Object, List<WindowedValue<KV<Object, Object>>>>> groups;
+    private final List<Spill.RunReader> readers;
+
+    KeyGroups(
+        java.util.Iterator<KV<Object, List<WindowedValue<KV<Object, Object>>>>> groups,
+        List<Spill.RunReader> readers) {
+      this.groups = groups;
+      this.readers = readers;
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      for (Spill.RunReader r : readers) {
+        r.close();
+      }
+    }
   }
 
   /** Pre-aggregates a lifted Combine within the task; {@link #flush} writes the partials. */
@@ -178,39 +331,32 @@ final class Shuffle {
     return out;
   }
 
-  /** Groups one partition's elements by key and window (non-merging windows, default trigger). */
-  static List<WindowedValue<KV<Object, Iterable<Object>>>> groupByKeyAndWindow(
-      List<Object> records, TimestampCombiner timestampCombiner) {
+  /** Groups one key's elements by window (non-merging windows, default trigger). */
+  static List<WindowedValue<KV<Object, Iterable<Object>>>> groupByWindow(
+      Object key, List<WindowedValue<KV<Object, Object>>> elements, TimestampCombiner combiner) {
     final class Group {
-      final Object key;
       final BoundedWindow window;
       final List<Object> values = new ArrayList<>();
       Instant timestamp;
 
-      Group(Object key, BoundedWindow window) {
-        this.key = key;
+      Group(BoundedWindow window) {
         this.window = window;
       }
     }
-    Map<KeyWindow, Group> groups = new java.util.LinkedHashMap<>();
-    for (Object r : records) {
-      Keyed k = (Keyed) r;
-      WindowedValue<KV<Object, Object>> wv = k.value();
+    Map<BoundedWindow, Group> groups = new java.util.LinkedHashMap<>();
+    for (WindowedValue<KV<Object, Object>> wv : elements) {
       for (BoundedWindow window : wv.getWindows()) {
-        Group g =
-            groups.computeIfAbsent(
-                new KeyWindow(k.structuralKey(), window),
-                kw -> new Group(wv.getValue().getKey(), window));
+        Group g = groups.computeIfAbsent(window, Group::new);
         g.values.add(wv.getValue().getValue());
-        Instant ts = timestampCombiner.assign(window, wv.getTimestamp());
-        g.timestamp = g.timestamp == null ? ts : timestampCombiner.combine(g.timestamp, ts);
+        Instant ts = combiner.assign(window, wv.getTimestamp());
+        g.timestamp = g.timestamp == null ? ts : combiner.combine(g.timestamp, ts);
       }
     }
     List<WindowedValue<KV<Object, Iterable<Object>>>> out = new ArrayList<>(groups.size());
     for (Group g : groups.values()) {
       out.add(
           WindowedValue.of(
-              KV.of(g.key, Collections.unmodifiableList(g.values)),
+              KV.of(key, Collections.unmodifiableList(g.values)),
               g.timestamp,
               g.window,
               org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));

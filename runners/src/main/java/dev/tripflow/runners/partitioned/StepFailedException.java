@@ -9,10 +9,16 @@ import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 public final class StepFailedException extends PipelineExecutionException {
   private static final long serialVersionUID = 1L;
   private final String step;
+  private final String where;
 
   StepFailedException(String step, Throwable cause) {
+    this(step, null, cause);
+  }
+
+  StepFailedException(String step, String where, Throwable cause) {
     super(cause);
     this.step = step;
+    this.where = where;
   }
 
   /** The full name of the step that failed. */
@@ -23,6 +29,11 @@ public final class StepFailedException extends PipelineExecutionException {
   @Override
   public String getMessage() {
     Throwable c = getCause();
-    return "step '" + step + "' failed: " + (c == null ? "" : c.toString());
+    return "step '"
+        + step
+        + "' failed"
+        + (where == null ? "" : " (" + where + ")")
+        + ": "
+        + (c == null ? "" : c.toString());
   }
 }

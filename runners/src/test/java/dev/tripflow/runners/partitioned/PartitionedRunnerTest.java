@@ -36,10 +36,14 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** The runner on small pipelines whose answers are computed by hand. */
 public class PartitionedRunnerTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
   private static Pipeline pipeline(int partitions) {
     PipelineOptions o = PipelineOptionsFactory.fromArgs("--runner=PartitionedRunner").create();
     o.as(PartitionedPipelineOptions.class).setPartitions(partitions);
@@ -240,6 +244,129 @@ public class PartitionedRunnerTest {
         SAME.incrementAndGet();
       }
       out.output(kv);
+    }
+  }
+
+  /** A task that fails once is run again from its inputs; its output and metrics count once. */
+  @Test
+  public void retriesAFailedTaskFromItsInputs() {
+    FailOnce.CALLS.set(0);
+    Pipeline p = pipeline(3);
+    PCollection<KV<Integer, Long>> counts =
+        p.apply(Create.of(range(300)))
+            .apply("FailOnce", ParDo.of(new FailOnce()))
+            .apply(Count.perKey());
+    PAssert.that(counts).containsInAnyOrder(KV.of(0, 100L), KV.of(1, 100L), KV.of(2, 100L));
+    PipelineResult result = p.run();
+    long seen = 0;
+    for (var c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named("test", "failOnceSeen"))
+                    .build())
+            .getCounters()) {
+      seen += c.getAttempted();
+    }
+    assertEquals("the failed attempt's counts are dropped", 300L, seen);
+    assertTrue(FailOnce.CALLS.get() > 300);
+  }
+
+  /** A task failing every attempt fails the run with the step, the partition and the cause. */
+  @Test
+  public void finalErrorNamesStepPartitionAndCause() {
+    Pipeline bad = pipeline(2);
+    bad.getOptions().as(PartitionedPipelineOptions.class).setMaxTaskAttempts(2);
+    bad.apply(Create.of(range(10))).apply("Explode", ParDo.of(new Explode()));
+    try {
+      bad.run();
+      fail();
+    } catch (Pipeline.PipelineExecutionException e) {
+      assertTrue(
+          e.getMessage(), e.getMessage().contains("step 'Explode/ParMultiDo(Explode)' failed"));
+      assertTrue(
+          e.getMessage(), e.getMessage().matches(".*partition \\d+ of \\d+, attempt 2 of 2.*"));
+      assertTrue(e.getMessage(), e.getMessage().contains("IllegalArgumentException: seven"));
+    }
+  }
+
+  static final class FailOnce extends DoFn<Integer, KV<Integer, Integer>> {
+    static final java.util.concurrent.atomic.AtomicInteger CALLS =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final Counter seen = Metrics.counter("test", "failOnceSeen");
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<KV<Integer, Integer>> out) {
+      seen.inc();
+      if (CALLS.incrementAndGet() == 50) {
+        throw new IllegalStateException("injected failure");
+      }
+      out.output(KV.of(i % 3, i));
+    }
+  }
+
+  /**
+   * A GroupByKey over several times the shuffle budget spills sorted runs, merges them back to the
+   * right groups, and leaves no spill file behind.
+   */
+  @Test
+  public void groupByKeyLargerThanTheBudgetSpillsAndMerges() throws Exception {
+    java.nio.file.Path spill = tmp.newFolder("spill").toPath();
+    Pipeline p = pipeline(2);
+    PartitionedPipelineOptions o = p.getOptions().as(PartitionedPipelineOptions.class);
+    o.setShuffleMemoryMb(1);
+    o.setSpillDirectory(spill.toString());
+    int n = 40_000;
+    PCollection<KV<Integer, Long>> sums =
+        p.apply(Create.of(range(n)))
+            .apply("Pad", ParDo.of(new Pad()))
+            .apply(GroupByKey.create())
+            .apply("Sum", ParDo.of(new SumGroup()));
+    List<KV<Integer, Long>> expected = new ArrayList<>();
+    for (int k = 0; k < 1000; k++) {
+      long sum = 0;
+      for (int i = k; i < n; i += 1000) {
+        sum += i;
+      }
+      expected.add(KV.of(k, sum));
+    }
+    PAssert.that(sums).containsInAnyOrder(expected);
+    PipelineResult result = p.run();
+    long spilled = 0;
+    for (var c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(
+                        MetricNameFilter.named(PartitionedRunner.class, "shuffleSpilledBytes"))
+                    .build())
+            .getCounters()) {
+      spilled += c.getAttempted();
+    }
+    assertTrue("spilled " + spilled + " bytes", spilled > 3L << 20);
+    try (var left = java.nio.file.Files.list(spill)) {
+      assertEquals("spill files removed", 0, left.count());
+    }
+  }
+
+  static final class Pad extends DoFn<Integer, KV<Integer, String>> {
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<KV<Integer, String>> out) {
+      out.output(KV.of(i % 1000, i + ":" + "x".repeat(150)));
+    }
+  }
+
+  static final class SumGroup extends DoFn<KV<Integer, Iterable<String>>, KV<Integer, Long>> {
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<String>> kv, OutputReceiver<KV<Integer, Long>> out) {
+      long sum = 0;
+      for (String s : kv.getValue()) {
+        sum += Long.parseLong(s.substring(0, s.indexOf(':')));
+      }
+      out.output(KV.of(kv.getKey(), sum));
     }
   }
 }
