@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.OutputWindowedValue;
@@ -72,6 +73,7 @@ final class Executor {
   private final Map<PCollection<?>, Integer> lastUse = new HashMap<>();
   private final int maxAttempts;
   private final Spill.Budget budget;
+  private Progress progress;
 
   Executor(Plan plan, PipelineOptions options, int partitions) {
     this.plan = plan;
@@ -115,6 +117,7 @@ final class Executor {
               return t;
             });
     RuntimeException failure = null;
+    progress = new Progress(plan.stages.size());
     try {
       for (Stage stage : plan.stages) {
         runStage(stage, pool);
@@ -122,6 +125,7 @@ final class Executor {
     } catch (RuntimeException e) {
       failure = e;
     } finally {
+      progress.close();
       pool.shutdownNow();
       try {
         // Tasks cancelled after a failure finish first, so every DoFn set up is torn down.
@@ -187,7 +191,9 @@ final class Executor {
         tasks = parts.size();
         input =
             (t, ctx) -> {
-              for (WindowedValue<?> v : parts.get(t)) {
+              List<WindowedValue<?>> part = parts.get(t);
+              progress.in.add(part.size());
+              for (WindowedValue<?> v : part) {
                 ctx.rootOperator.accept(v);
               }
             };
@@ -224,6 +230,7 @@ final class Executor {
               }));
     }
     long lastReport = System.nanoTime();
+    progress.start(stage, tasks);
     for (int done = 0; done < tasks; ) {
       Future<Void> f;
       try {
@@ -234,7 +241,7 @@ final class Executor {
         throw new IllegalStateException("interrupted", e);
       }
       if (f == null) {
-        if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+        if (!progress.live() && System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
           lastReport = System.nanoTime();
           LOG.info(
               "stage {}/{} {}: {}/{} tasks done, {} s",
@@ -248,6 +255,7 @@ final class Executor {
         continue;
       }
       done++;
+      progress.done.incrementAndGet();
       try {
         f.get();
       } catch (InterruptedException e) {
@@ -283,14 +291,7 @@ final class Executor {
       shuffles.remove(root).release();
     }
     materialized.keySet().removeIf(pc -> lastUse.getOrDefault(pc, -1) <= stage.id);
-    long ms = (System.nanoTime() - start) / 1_000_000;
-    LOG.debug(
-        "stage {}/{} {}: {} task(s) in {} ms",
-        stage.id + 1,
-        plan.stages.size(),
-        stage.describe(),
-        tasks,
-        ms);
+    progress.finish();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -472,7 +473,14 @@ final class Executor {
         }
         if (i == 0) {
           rootOperator = op;
-          rootOut = s.outputs.isEmpty() ? v -> {} : outs.get(s.outputs.keySet().iterator().next());
+          Receiver first =
+              s.outputs.isEmpty() ? v -> {} : outs.get(s.outputs.keySet().iterator().next());
+          LongAdder in = progress.in;
+          rootOut =
+              v -> {
+                in.increment();
+                first.accept(v);
+              };
         }
       }
       // start/finish in topological order
@@ -514,27 +522,41 @@ final class Executor {
                 new Shuffle.CombiningWriter(
                     shuffle, task, keyCoder, fn, pc.getWindowingStrategy().getTimestampCombiner());
             combiners.add(w);
-            list.add(guarded(c, scoped(c, w)));
+            list.add(counted(guarded(c, scoped(c, w))));
           } else {
             list.add(
-                shuffle.keyedWriter(
-                    task,
-                    taskMetrics
-                        .getContainer(c.name)
-                        .getCounter(
-                            org.apache.beam.sdk.metrics.MetricName.named(
-                                PartitionedRunner.class, "shuffleSpilledBytes"))));
+                counted(
+                    shuffle.keyedWriter(
+                        task,
+                        taskMetrics
+                            .getContainer(c.name)
+                            .getCounter(
+                                org.apache.beam.sdk.metrics.MetricName.named(
+                                    PartitionedRunner.class, "shuffleSpilledBytes")))));
           }
         }
       }
       if (plan.materialized.contains(pc)) {
         List<WindowedValue<?>> sink = new ArrayList<>();
         materialized.get(pc)[task] = sink;
-        list.add(sink::add);
+        LongAdder out = progress.out;
+        list.add(
+            v -> {
+              out.increment();
+              sink.add(v);
+            });
       }
       Receiver r = Operators.fanOut(list);
       receivers.put(pc, r);
       return r;
+    }
+
+    private Receiver counted(Receiver r) {
+      LongAdder out = progress.out;
+      return v -> {
+        out.increment();
+        r.accept(v);
+      };
     }
 
     private Receiver scoped(Step step, Receiver r) {
