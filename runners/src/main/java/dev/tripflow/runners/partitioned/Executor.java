@@ -209,11 +209,15 @@ final class Executor {
         }
         for (Step consumer : plan.consumersOf(out)) {
           if (consumer.kind.isShuffle()) {
-            Shuffle shuffle = new Shuffle(tasks, partitions);
-            if (consumer.kind != Step.Kind.COMBINE) {
-              shuffle.keyed(budget, keyCoder(out), elementCoder(out));
-            }
-            shuffles.put(consumer, shuffle);
+            shuffles.computeIfAbsent(
+                consumer,
+                k -> {
+                  Shuffle shuffle = new Shuffle(partitions);
+                  if (consumer.kind != Step.Kind.COMBINE) {
+                    shuffle.keyed(budget, keyCoder(out), elementCoder(out));
+                  }
+                  return shuffle;
+                });
           }
         }
       }
@@ -503,7 +507,7 @@ final class Executor {
       }
       List<Receiver> list = new ArrayList<>();
       for (Step c : new java.util.LinkedHashSet<>(plan.consumersOf(pc))) {
-        if (c.stage == stage && c != stage.root && operators.containsKey(c)) {
+        if (stage.members.contains(c) && c != stage.root && operators.containsKey(c)) {
           for (PCollection<?> in : c.inputs) {
             if (in == pc) {
               list.add(guarded(c, operators.get(c)));
@@ -520,14 +524,18 @@ final class Executor {
                             ((Combine.PerKey<?, ?, ?>) c.applied.getTransform()).getFn());
             Shuffle.CombiningWriter w =
                 new Shuffle.CombiningWriter(
-                    shuffle, task, keyCoder, fn, pc.getWindowingStrategy().getTimestampCombiner());
+                    shuffle,
+                    Shuffle.producer(stage.id, task),
+                    keyCoder,
+                    fn,
+                    pc.getWindowingStrategy().getTimestampCombiner());
             combiners.add(w);
             list.add(counted(guarded(c, scoped(c, w))));
           } else {
             list.add(
                 counted(
                     shuffle.keyedWriter(
-                        task,
+                        Shuffle.producer(stage.id, task),
                         taskMetrics
                             .getContainer(c.name)
                             .getCounter(

@@ -51,7 +51,69 @@ final class Plan {
   static Plan of(Pipeline pipeline) {
     Plan plan = new Plan();
     pipeline.traverseTopologically(plan.new Visitor());
+    plan.unzipFlattens();
     return plan;
+  }
+
+  /**
+   * A stage that starts with a Flatten of inputs from other stages, and whose every output goes to
+   * a shuffle, is dissolved: its steps are appended to each input's stage, which then writes
+   * straight into the shuffle (which takes writes from several stages), so the inputs are never
+   * materialised.
+   */
+  private void unzipFlattens() {
+    for (Stage r : new ArrayList<>(stages)) {
+      if (r.root.kind != Step.Kind.FLATTEN || r.root.inputs.isEmpty() || !unzippable(r)) {
+        continue;
+      }
+      java.util.LinkedHashSet<Stage> targets = new java.util.LinkedHashSet<>();
+      for (PCollection<?> in : r.root.inputs) {
+        targets.add(producers.get(in).stage);
+      }
+      Stage last = null;
+      for (Stage t : targets) {
+        for (Step s : r.steps) {
+          t.add(s);
+        }
+        if (last == null || t.id > last.id) {
+          last = t;
+        }
+      }
+      for (Step s : r.steps) {
+        s.stage = last;
+      }
+      stages.remove(r);
+    }
+    for (int i = 0; i < stages.size(); i++) {
+      stages.get(i).id = i;
+    }
+    // Materialise exactly what a view or a step of another stage (not a shuffle) reads.
+    materialized.clear();
+    for (Map.Entry<PCollection<?>, List<Step>> e : consumers.entrySet()) {
+      Step producer = producers.get(e.getKey());
+      for (Step c : e.getValue()) {
+        if (c.kind == Step.Kind.VIEW
+            || (!c.kind.isShuffle() && !producer.stage.members.contains(c))) {
+          materialized.add(e.getKey());
+        }
+      }
+    }
+  }
+
+  private boolean unzippable(Stage r) {
+    for (Step s : r.steps) {
+      if (!s.sideInputs.isEmpty()) {
+        return false;
+      }
+      for (PCollection<?> out : s.outputs.values()) {
+        for (Step c : consumersOf(out)) {
+          if (!r.members.contains(c) && !c.kind.isShuffle()) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** Consumers of {@code pc} in other stages than its producer's, or of a shuffle or view kind. */
@@ -174,7 +236,7 @@ final class Plan {
       }
       if (fuse) {
         step.stage = candidate;
-        candidate.steps.add(step);
+        candidate.add(step);
       } else {
         materialized.addAll(step.inputs);
         newStage(step);

@@ -21,20 +21,26 @@ import org.joda.time.Instant;
  */
 final class Shuffle {
   private final int partitions;
-  private final List<Object>[][] buckets;
+  private final Map<Long, List<Object>[]> buckets = new java.util.TreeMap<>();
   // Spilling, for keyed shuffles (GroupByKey, stateful ParDo).
   private Spill.Budget budget;
   private Coder<Object> keyCoder;
   private Coder<WindowedValue<KV<Object, Object>>> elementCoder;
-  private final List<java.nio.file.Path>[][] runs;
-  private final long[] memoryBytes;
+  private final Map<Long, List<java.nio.file.Path>[]> runs = new HashMap<>();
+  private final Map<Long, Long> memoryBytes = new HashMap<>();
 
-  @SuppressWarnings("unchecked")
-  Shuffle(int producerTasks, int partitions) {
+  /**
+   * A shuffle into {@code partitions} buckets. Producers are identified by a number (stage and task
+   * of the writer), so several stages may feed one shuffle (a Flatten of inputs from several stages
+   * in front of a GroupByKey).
+   */
+  Shuffle(int partitions) {
     this.partitions = partitions;
-    this.buckets = new List[producerTasks][];
-    this.runs = new List[producerTasks][];
-    this.memoryBytes = new long[producerTasks];
+  }
+
+  /** The producer id of task {@code task} of stage {@code stage}. */
+  static long producer(int stage, int task) {
+    return ((long) stage << 32) | task;
   }
 
   /** Makes this a keyed shuffle that spills sorted runs when the budget is exceeded. */
@@ -52,6 +58,42 @@ final class Shuffle {
     return partitions;
   }
 
+  /**
+   * The value a key is grouped and hashed by: the coder's structural value, except for a Row of
+   * plain field values (strings, numbers, booleans, java.time values), which is compared by its
+   * values directly. (Row's own equals and hashCode convert logical-type fields such as timestamps
+   * to their base rows on every call, which would dominate a shuffle keyed by such rows.)
+   */
+  static Object structural(Coder<Object> keyCoder, Object key) {
+    if (key instanceof org.apache.beam.sdk.values.Row row) {
+      List<Object> values = row.getValues();
+      boolean plain = true;
+      for (Object v : values) {
+        if (!(v == null
+            || v instanceof String
+            || v instanceof Long
+            || v instanceof Integer
+            || v instanceof Short
+            || v instanceof Byte
+            || v instanceof Double
+            || v instanceof Float
+            || v instanceof Boolean
+            || v instanceof java.math.BigDecimal
+            || v instanceof java.time.temporal.Temporal)) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        return new RowKey(row.getSchema(), values);
+      }
+    }
+    return keyCoder.structuralValue(key);
+  }
+
+  /** A Row key compared by schema and field values. */
+  record RowKey(org.apache.beam.sdk.schemas.Schema schema, List<Object> values) {}
+
   /** The bucket a structural key belongs to. */
   int bucketOf(Object structuralKey) {
     return Math.floorMod(Objects.hashCode(structuralKey), partitions);
@@ -59,23 +101,24 @@ final class Shuffle {
 
   /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
   @SuppressWarnings("unchecked")
-  synchronized List<Object>[] open(int task) {
+  synchronized List<Object>[] open(long task) {
     discard(task);
     List<Object>[] lists = new List[partitions];
     for (int i = 0; i < partitions; i++) {
       lists[i] = new ArrayList<>();
     }
-    buckets[task] = lists;
+    buckets.put(task, lists);
     return lists;
   }
 
-  private synchronized void discard(int task) {
-    if (budget != null && memoryBytes[task] != 0) {
-      budget.add(-memoryBytes[task]);
-      memoryBytes[task] = 0;
+  private synchronized void discard(long task) {
+    Long held = memoryBytes.remove(task);
+    if (budget != null && held != null && held != 0) {
+      budget.add(-held);
     }
-    if (runs[task] != null) {
-      for (List<java.nio.file.Path> files : runs[task]) {
+    List<java.nio.file.Path>[] taskRuns = runs.remove(task);
+    if (taskRuns != null) {
+      for (List<java.nio.file.Path> files : taskRuns) {
         for (java.nio.file.Path f : files) {
           try {
             java.nio.file.Files.deleteIfExists(f);
@@ -85,13 +128,15 @@ final class Shuffle {
         }
       }
     }
-    runs[task] = null;
-    buckets[task] = null;
+    buckets.remove(task);
   }
 
   /** Frees the memory and the spill files of every producer, once the shuffle was read. */
   synchronized void release() {
-    for (int t = 0; t < buckets.length; t++) {
+    for (Long t : new ArrayList<>(buckets.keySet())) {
+      discard(t);
+    }
+    for (Long t : new ArrayList<>(runs.keySet())) {
       discard(t);
     }
   }
@@ -99,7 +144,7 @@ final class Shuffle {
   /** Every record written to partition {@code p}, producer by producer. */
   List<Object> read(int p) {
     List<Object> all = new ArrayList<>();
-    for (List<Object>[] producer : buckets) {
+    for (List<Object>[] producer : buckets.values()) {
       if (producer != null) {
         all.addAll(producer[p]);
       }
@@ -129,7 +174,7 @@ final class Shuffle {
   }
 
   /** Writes key-hashed elements of producer task {@code task}, spilling over the budget. */
-  Operators.Receiver keyedWriter(int task, org.apache.beam.sdk.metrics.Counter spilledBytes) {
+  Operators.Receiver keyedWriter(long task, org.apache.beam.sdk.metrics.Counter spilledBytes) {
     List<Object>[] lists = open(task);
     @SuppressWarnings("unchecked")
     List<java.nio.file.Path>[] taskRuns = new List[partitions];
@@ -137,7 +182,7 @@ final class Shuffle {
       taskRuns[i] = new ArrayList<>();
     }
     synchronized (this) {
-      runs[task] = taskRuns;
+      runs.put(task, taskRuns);
     }
     return new Operators.Receiver() {
       private long count;
@@ -148,7 +193,7 @@ final class Shuffle {
       public void accept(WindowedValue<?> v) {
         @SuppressWarnings("unchecked")
         WindowedValue<KV<Object, Object>> kv = (WindowedValue<KV<Object, Object>>) v;
-        Object structural = keyCoder.structuralValue(kv.getValue().getKey());
+        Object structural = structural(keyCoder, kv.getValue().getKey());
         lists[bucketOf(structural)].add(new Keyed(structural, kv));
         if ((count++ & 63) == 0) {
           try {
@@ -160,7 +205,7 @@ final class Shuffle {
         }
         held += estimate;
         synchronized (Shuffle.this) {
-          memoryBytes[task] += estimate;
+          memoryBytes.merge(task, estimate, Long::sum);
         }
         budget.add(estimate);
         if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
@@ -187,7 +232,7 @@ final class Shuffle {
         }
         spilledBytes.inc(held);
         synchronized (Shuffle.this) {
-          memoryBytes[task] -= held;
+          memoryBytes.merge(task, -held, Long::sum);
         }
         budget.add(-held);
         held = 0;
@@ -200,10 +245,8 @@ final class Shuffle {
     List<Object> records = read(p);
     List<java.nio.file.Path> files = new ArrayList<>();
     synchronized (this) {
-      for (List<java.nio.file.Path>[] taskRuns : runs) {
-        if (taskRuns != null) {
-          files.addAll(taskRuns[p]);
-        }
+      for (List<java.nio.file.Path>[] taskRuns : runs.values()) {
+        files.addAll(taskRuns[p]);
       }
     }
     if (files.isEmpty()) {
@@ -248,7 +291,7 @@ final class Shuffle {
   /** Pre-aggregates a lifted Combine within the task; {@link #flush} writes the partials. */
   static final class CombiningWriter implements Operators.Receiver {
     private final Shuffle shuffle;
-    private final int task;
+    private final long task;
     private final Coder<Object> keyCoder;
     private final Combine.CombineFn<Object, Object, Object> fn;
     private final TimestampCombiner timestampCombiner;
@@ -256,7 +299,7 @@ final class Shuffle {
 
     CombiningWriter(
         Shuffle shuffle,
-        int task,
+        long task,
         Coder<Object> keyCoder,
         Combine.CombineFn<Object, Object, Object> fn,
         TimestampCombiner timestampCombiner) {
@@ -271,7 +314,7 @@ final class Shuffle {
     public void accept(WindowedValue<?> v) {
       @SuppressWarnings("unchecked")
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
-      Object structural = keyCoder.structuralValue(kv.getKey());
+      Object structural = structural(keyCoder, kv.getKey());
       for (BoundedWindow window : v.getWindows()) {
         KeyWindow kw = new KeyWindow(structural, window);
         Instant ts = timestampCombiner.assign(window, v.getTimestamp());

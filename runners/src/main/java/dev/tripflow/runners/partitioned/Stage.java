@@ -8,16 +8,24 @@ import java.util.List;
  * steps fused after it, run as one task per partition with elements passed by reference.
  */
 final class Stage {
-  final int id;
+  int id;
   final Step root;
 
   /** The root followed by the steps fused into this stage, in topological order. */
   final List<Step> steps = new ArrayList<>();
 
+  /** The same steps, for membership tests (a step unzipped from a Flatten is in several). */
+  final java.util.Set<Step> members = new java.util.HashSet<>();
+
   Stage(int id, Step root) {
     this.id = id;
     this.root = root;
-    steps.add(root);
+    add(root);
+  }
+
+  void add(Step step) {
+    steps.add(step);
+    members.add(step);
   }
 
   /** Whether the root reads materialised inputs rather than a source or a shuffle. */

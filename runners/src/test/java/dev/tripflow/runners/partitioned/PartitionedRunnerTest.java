@@ -369,4 +369,41 @@ public class PartitionedRunnerTest {
       out.output(KV.of(kv.getKey(), sum));
     }
   }
+
+  /**
+   * A Flatten of inputs from two stages feeding a shuffle is unzipped into both: nothing is
+   * materialised, and the answer is the same.
+   */
+  @Test
+  public void flattenBeforeAShuffleIsUnzipped() {
+    Pipeline p = pipeline(2);
+    PCollection<Integer> a = p.apply("A", Create.of(range(50)));
+    PCollection<Integer> b = p.apply("B", Create.of(range(30)));
+    PCollection<KV<Integer, Long>> counts =
+        PCollectionList.of(a)
+            .and(b)
+            .apply(Flatten.pCollections())
+            .apply(
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
+                    .via(i -> KV.of(i % 2, i)))
+            .apply(Count.perKey());
+    PAssert.that(counts).containsInAnyOrder(KV.of(0, 40L), KV.of(1, 40L));
+    Pipeline planned = pipeline(2);
+    PCollection<Integer> pa = planned.apply("A", Create.of(range(50)));
+    PCollection<Integer> pb = planned.apply("B", Create.of(range(30)));
+    PCollectionList.of(pa)
+        .and(pb)
+        .apply(Flatten.pCollections())
+        .apply(
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
+                .via(i -> KV.of(i % 2, i)))
+        .apply(Count.perKey());
+    PartitionedRunner.prepare(planned);
+    Plan plan = Plan.of(planned);
+    assertEquals("A+Flatten+Map, B+Flatten+Map, Count", 3, plan.stages.size());
+    assertTrue(plan.materialized.isEmpty());
+    p.run();
+  }
 }
