@@ -177,7 +177,7 @@ final class Executor {
         tasks = splits.size();
         input = (t, ctx) -> ctx.read(splits.get(t));
       }
-      case GROUP_BY_KEY, COMBINE, STATEFUL_PARDO -> {
+      case GROUP_BY_KEY, COMBINE, STATEFUL_PARDO, REBALANCE -> {
         tasks = partitions;
         input = (t, ctx) -> ctx.readShuffle(t);
       }
@@ -213,7 +213,8 @@ final class Executor {
                 consumer,
                 k -> {
                   Shuffle shuffle = new Shuffle(partitions);
-                  if (consumer.kind != Step.Kind.COMBINE) {
+                  if (consumer.kind == Step.Kind.GROUP_BY_KEY
+                      || consumer.kind == Step.Kind.STATEFUL_PARDO) {
                     shuffle.keyed(budget, keyCoder(out), elementCoder(out));
                   }
                   return shuffle;
@@ -513,6 +514,15 @@ final class Executor {
               list.add(guarded(c, operators.get(c)));
             }
           }
+        } else if (c.kind == Step.Kind.REBALANCE) {
+          List<Object>[] lists = shuffles.get(c).open(Shuffle.producer(stage.id, task));
+          int[] next = {task % partitions};
+          list.add(
+              counted(
+                  v -> {
+                    lists[next[0]].add(v);
+                    next[0] = (next[0] + 1) % partitions;
+                  }));
         } else if (c.kind.isShuffle()) {
           Shuffle shuffle = shuffles.get(c);
           Coder<Object> keyCoder = ((KvCoder) pc.getCoder()).getKeyCoder();
@@ -674,6 +684,11 @@ final class Executor {
             }
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+          }
+        }
+        case REBALANCE -> {
+          for (Object o : shuffles.get(root).read(p)) {
+            rootOut.accept((WindowedValue<?>) o);
           }
         }
         case STATEFUL_PARDO -> {

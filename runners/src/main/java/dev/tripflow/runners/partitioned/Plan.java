@@ -136,6 +136,10 @@ final class Plan {
         add(Step.Kind.COMBINE, node);
         return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
       }
+      if (t instanceof org.apache.beam.sdk.transforms.Reshuffle.ViaRandomKey) {
+        add(Step.Kind.REBALANCE, node);
+        return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+      }
       return CompositeBehavior.ENTER_TRANSFORM;
     }
 

@@ -21,7 +21,9 @@ final class Step {
     COMBINE,
     FLATTEN,
     WINDOW,
-    VIEW;
+    VIEW,
+    /** Reshuffle.viaRandomKey: elements dealt round-robin over the partitions, unchanged. */
+    REBALANCE;
 
     /** Steps that start a stage of their own, reading a source or a shuffle. */
     boolean isRoot() {
@@ -29,12 +31,13 @@ final class Step {
           || this == READ
           || this == GROUP_BY_KEY
           || this == COMBINE
-          || this == STATEFUL_PARDO;
+          || this == STATEFUL_PARDO
+          || this == REBALANCE;
     }
 
-    /** Steps whose input is hash-partitioned by key before they run. */
+    /** Steps whose input is partitioned (by key hash, or dealt) before they run. */
     boolean isShuffle() {
-      return this == GROUP_BY_KEY || this == COMBINE || this == STATEFUL_PARDO;
+      return this == GROUP_BY_KEY || this == COMBINE || this == STATEFUL_PARDO || this == REBALANCE;
     }
   }
 
