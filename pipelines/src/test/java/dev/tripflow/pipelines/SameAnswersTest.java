@@ -3,9 +3,6 @@ package dev.tripflow.pipelines;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,22 +34,12 @@ public class SameAnswersTest {
   @BeforeClass
   public static void generate() throws Exception {
     data = TMP.newFolder("data").toPath();
-    tripflow(
+    Cli.ok(
         "generate",
         "--output=" + data,
         "--rows=1500",
         "--fhvhvRows=300",
         "--malformedFraction=0.01");
-  }
-
-  private static void tripflow(String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Tripflow.run(
-            args,
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8), 0, code);
   }
 
   /** Runs one command on every runner; returns each runner's output rows. */
@@ -64,7 +51,7 @@ public class SameAnswersTest {
       List<String> all = new ArrayList<>(Arrays.asList(args));
       all.add("--output=" + out);
       all.addAll(Arrays.asList(RUNNERS[r]));
-      tripflow(all.toArray(new String[0]));
+      Cli.ok(all.toArray(new String[0]));
       results.add(rows(out));
     }
     return results;

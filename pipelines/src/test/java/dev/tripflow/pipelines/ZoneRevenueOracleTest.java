@@ -3,10 +3,7 @@ package dev.tripflow.pipelines;
 import static org.junit.Assert.assertEquals;
 
 import dev.tripflow.transforms.ZoneLookup;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,16 +17,6 @@ import org.junit.rules.TemporaryFolder;
  */
 public class ZoneRevenueOracleTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
-
-  private void tripflow(String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        Tripflow.run(
-            args,
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(err.toString(StandardCharsets.UTF_8), 0, code);
-  }
 
   /** Bundled lookup and an explicit zone file give DuckDB's join; nothing is lost. */
   @Test
@@ -70,9 +57,9 @@ public class ZoneRevenueOracleTest {
       for (String zonesOption : new String[] {null, zones.toString()}) {
         Path out = tmp.getRoot().toPath().resolve(zonesOption == null ? "bundled" : "file");
         if (zonesOption == null) {
-          tripflow("zone-revenue", "--input=" + input, "--output=" + out);
+          Cli.ok("zone-revenue", "--input=" + input, "--output=" + out);
         } else {
-          tripflow("zone-revenue", "--input=" + input, "--zones=" + zonesOption, "--output=" + out);
+          Cli.ok("zone-revenue", "--input=" + input, "--zones=" + zonesOption, "--output=" + out);
         }
         DuckDbOracle.assertSameRows(
             expectedMatched,

@@ -10,7 +10,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -48,6 +47,19 @@ public class PartitionedRunnerTest {
     PipelineOptions o = PipelineOptionsFactory.fromArgs("--runner=PartitionedRunner").create();
     o.as(PartitionedPipelineOptions.class).setPartitions(partitions);
     return Pipeline.create(o);
+  }
+
+  /** The attempted value of a counter, summed over the steps reporting it. */
+  private static long counter(PipelineResult result, MetricNameFilter name) {
+    long total = 0;
+    for (var c :
+        result
+            .metrics()
+            .queryMetrics(MetricsFilter.builder().addNameFilter(name).build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 
   private static List<Integer> range(int n) {
@@ -131,18 +143,7 @@ public class PartitionedRunnerTest {
     Pipeline p = pipeline(2);
     p.apply(Create.of(range(10))).apply("CountThem", ParDo.of(new CountThem()));
     PipelineResult result = p.run();
-    MetricQueryResults q =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named("test", "seen"))
-                    .build());
-    long total = 0;
-    for (var c : q.getCounters()) {
-      total += c.getAttempted();
-    }
-    assertEquals(10L, total);
+    assertEquals(10L, counter(result, MetricNameFilter.named("test", "seen")));
 
     Pipeline bad = pipeline(2);
     bad.apply(Create.of(range(10))).apply("Explode", ParDo.of(new Explode()));
@@ -258,18 +259,10 @@ public class PartitionedRunnerTest {
             .apply(Count.perKey());
     PAssert.that(counts).containsInAnyOrder(KV.of(0, 100L), KV.of(1, 100L), KV.of(2, 100L));
     PipelineResult result = p.run();
-    long seen = 0;
-    for (var c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named("test", "failOnceSeen"))
-                    .build())
-            .getCounters()) {
-      seen += c.getAttempted();
-    }
-    assertEquals("the failed attempt's counts are dropped", 300L, seen);
+    assertEquals(
+        "the failed attempt's counts are dropped",
+        300L,
+        counter(result, MetricNameFilter.named("test", "failOnceSeen")));
     assertTrue(FailOnce.CALLS.get() > 300);
   }
 
@@ -333,18 +326,8 @@ public class PartitionedRunnerTest {
     }
     PAssert.that(sums).containsInAnyOrder(expected);
     PipelineResult result = p.run();
-    long spilled = 0;
-    for (var c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(PartitionedRunner.class, "shuffleSpilledBytes"))
-                    .build())
-            .getCounters()) {
-      spilled += c.getAttempted();
-    }
+    long spilled =
+        counter(result, MetricNameFilter.named(PartitionedRunner.class, "shuffleSpilledBytes"));
     assertTrue("spilled " + spilled + " bytes", spilled > 3L << 20);
     try (var left = java.nio.file.Files.list(spill)) {
       assertEquals("spill files removed", 0, left.count());
@@ -377,33 +360,26 @@ public class PartitionedRunnerTest {
   @Test
   public void flattenBeforeAShuffleIsUnzipped() {
     Pipeline p = pipeline(2);
+    PAssert.that(flattenAndCount(p)).containsInAnyOrder(KV.of(0, 40L), KV.of(1, 40L));
+    Pipeline planned = pipeline(2);
+    flattenAndCount(planned);
+    PartitionedRunner.prepare(planned);
+    Plan plan = Plan.of(planned);
+    assertEquals("A+Flatten+Map, B+Flatten+Map, Count", 3, plan.stages.size());
+    assertTrue(plan.materialized.isEmpty());
+    p.run();
+  }
+
+  private static PCollection<KV<Integer, Long>> flattenAndCount(Pipeline p) {
     PCollection<Integer> a = p.apply("A", Create.of(range(50)));
     PCollection<Integer> b = p.apply("B", Create.of(range(30)));
-    PCollection<KV<Integer, Long>> counts =
-        PCollectionList.of(a)
-            .and(b)
-            .apply(Flatten.pCollections())
-            .apply(
-                MapElements.into(
-                        TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
-                    .via(i -> KV.of(i % 2, i)))
-            .apply(Count.perKey());
-    PAssert.that(counts).containsInAnyOrder(KV.of(0, 40L), KV.of(1, 40L));
-    Pipeline planned = pipeline(2);
-    PCollection<Integer> pa = planned.apply("A", Create.of(range(50)));
-    PCollection<Integer> pb = planned.apply("B", Create.of(range(30)));
-    PCollectionList.of(pa)
-        .and(pb)
+    return PCollectionList.of(a)
+        .and(b)
         .apply(Flatten.pCollections())
         .apply(
             MapElements.into(
                     TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.integers()))
                 .via(i -> KV.of(i % 2, i)))
         .apply(Count.perKey());
-    PartitionedRunner.prepare(planned);
-    Plan plan = Plan.of(planned);
-    assertEquals("A+Flatten+Map, B+Flatten+Map, Count", 3, plan.stages.size());
-    assertTrue(plan.materialized.isEmpty());
-    p.run();
   }
 }
