@@ -85,14 +85,14 @@ final class Shuffle {
         }
       }
       if (plain) {
-        return new RowKey(row.getSchema(), values);
+        return new RowKey(values);
       }
     }
     return keyCoder.structuralValue(key);
   }
 
-  /** A Row key compared by schema and field values. */
-  record RowKey(org.apache.beam.sdk.schemas.Schema schema, List<Object> values) {}
+  /** A Row key compared by its field values (all keys of one shuffle share a schema). */
+  record RowKey(List<Object> values) {}
 
   /** The bucket a structural key belongs to. */
   int bucketOf(Object structuralKey) {
@@ -160,6 +160,7 @@ final class Shuffle {
 
   /** A partial aggregate of a lifted Combine, per key and window. */
   static final class Partial {
+    Object structuralKey;
     final Object key;
     final BoundedWindow window;
     Object accumulator;
@@ -295,7 +296,8 @@ final class Shuffle {
     private final Coder<Object> keyCoder;
     private final Combine.CombineFn<Object, Object, Object> fn;
     private final TimestampCombiner timestampCombiner;
-    private final Map<KeyWindow, Partial> partials = new HashMap<>();
+    // Keyed by the structural key alone in the global window, else by key and window.
+    private final Map<Object, Partial> partials = new HashMap<>();
 
     CombiningWriter(
         Shuffle shuffle,
@@ -316,12 +318,16 @@ final class Shuffle {
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
       Object structural = structural(keyCoder, kv.getKey());
       for (BoundedWindow window : v.getWindows()) {
-        KeyWindow kw = new KeyWindow(structural, window);
+        Object mapKey =
+            window instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow
+                ? structural
+                : new KeyWindow(structural, window);
         Instant ts = timestampCombiner.assign(window, v.getTimestamp());
-        Partial p = partials.get(kw);
+        Partial p = partials.get(mapKey);
         if (p == null) {
           p = new Partial(kv.getKey(), window, fn.createAccumulator(), ts);
-          partials.put(kw, p);
+          p.structuralKey = structural;
+          partials.put(mapKey, p);
         } else {
           p.timestamp = timestampCombiner.combine(p.timestamp, ts);
         }
@@ -331,9 +337,9 @@ final class Shuffle {
 
     void flush() {
       List<Object>[] lists = shuffle.open(task);
-      for (Map.Entry<KeyWindow, Partial> e : partials.entrySet()) {
-        lists[shuffle.bucketOf(e.getKey().structuralKey())].add(
-            new Object[] {e.getKey(), e.getValue()});
+      for (Partial p : partials.values()) {
+        lists[shuffle.bucketOf(p.structuralKey)].add(
+            new Object[] {new KeyWindow(p.structuralKey, p.window), p});
       }
       partials.clear();
     }

@@ -28,11 +28,6 @@ final class Stage {
     members.add(step);
   }
 
-  /** Whether the root reads materialised inputs rather than a source or a shuffle. */
-  boolean readsMaterialized() {
-    return !root.kind.isRoot();
-  }
-
   String describe() {
     StringBuilder b = new StringBuilder(root.name);
     if (steps.size() > 1) {
