@@ -89,4 +89,55 @@ public class ExactSumTest {
     copy.add(1.0);
     assertEquals(exact(List.of(1e20, 3.14, -1e20, 2.71, 1e-7, 1.0)), copy.value(), 0.0);
   }
+
+  /**
+   * Values on both sides of the fixed-point range (tiny, huge, subnormal, money, cancelling pairs),
+   * added in any order, merged, and passed through the coded state midway, still give the exactly
+   * rounded sum.
+   */
+  @Test
+  public void fixedPointAndPartialsTogether() {
+    Random random = new Random(11);
+    for (int trial = 0; trial < 300; trial++) {
+      List<Double> xs = new ArrayList<>();
+      int n = 1 + random.nextInt(300);
+      for (int i = 0; i < n; i++) {
+        double x;
+        switch (random.nextInt(8)) {
+          case 0 -> x = Math.scalb(random.nextDouble(), -60 - random.nextInt(40));
+          case 1 -> x = Math.scalb(random.nextDouble(), 60 + random.nextInt(40));
+          case 2 -> x = Double.MIN_VALUE * random.nextInt(1000);
+          case 3 -> x = Math.scalb(1.0, 68) * (1 + random.nextDouble());
+          default -> x = Math.round((random.nextDouble() * 400 - 200) * 100) / 100.0;
+        }
+        if (random.nextBoolean()) {
+          x = -x;
+        }
+        xs.add(x);
+        if (random.nextInt(20) == 0) {
+          xs.add(-x);
+        }
+      }
+      BigDecimal exact = BigDecimal.ZERO;
+      for (double x : xs) {
+        exact = exact.add(new BigDecimal(x));
+      }
+      double expected = exact.doubleValue();
+      Collections.shuffle(xs, random);
+      ExactSum a = new ExactSum();
+      ExactSum b = new ExactSum();
+      for (int i = 0; i < xs.size(); i++) {
+        (random.nextBoolean() ? a : b).add(xs.get(i));
+        if (i == xs.size() / 2) {
+          double[] p = new double[a.partialCount()];
+          for (int k = 0; k < p.length; k++) {
+            p[k] = a.partial(k);
+          }
+          a = ExactSum.fromState(p, p.length, a.hasSpecial(), a.special());
+        }
+      }
+      a.addAll(b);
+      assertEquals("trial " + trial, expected, a.value(), 0.0);
+    }
+  }
 }
