@@ -27,7 +27,9 @@ final class Shuffle {
   private Coder<Object> keyCoder;
   private Coder<WindowedValue<KV<Object, Object>>> elementCoder;
   private final Map<Long, List<java.nio.file.Path>[]> runs = new HashMap<>();
-  private final Map<Long, Long> memoryBytes = new HashMap<>();
+
+  /** Per producer, the bytes its writer has counted in the budget (written by that writer only). */
+  private final Map<Long, long[]> memoryBytes = new HashMap<>();
 
   /**
    * A shuffle into {@code partitions} buckets. Producers are identified by a number (stage and task
@@ -112,9 +114,9 @@ final class Shuffle {
   }
 
   private synchronized void discard(long task) {
-    Long held = memoryBytes.remove(task);
-    if (budget != null && held != null && held != 0) {
-      budget.add(-held);
+    long[] counted = memoryBytes.remove(task);
+    if (budget != null && counted != null && counted[0] != 0) {
+      budget.add(-counted[0]);
     }
     List<java.nio.file.Path>[] taskRuns = runs.remove(task);
     if (taskRuns != null) {
@@ -182,13 +184,16 @@ final class Shuffle {
     for (int i = 0; i < partitions; i++) {
       taskRuns[i] = new ArrayList<>();
     }
+    long[] counted = new long[1];
     synchronized (this) {
       runs.put(task, taskRuns);
+      memoryBytes.put(task, counted);
     }
     return new Operators.Receiver() {
       private long count;
       private long estimate = 64;
       private long held;
+      private long pending;
 
       @Override
       public void accept(WindowedValue<?> v) {
@@ -205,12 +210,15 @@ final class Shuffle {
           }
         }
         held += estimate;
-        synchronized (Shuffle.this) {
-          memoryBytes.merge(task, estimate, Long::sum);
-        }
-        budget.add(estimate);
-        if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
-          spill();
+        pending += estimate;
+        // The shared budget is updated in 64 KiB steps, not per element.
+        if (pending >= 1 << 16) {
+          budget.add(pending);
+          counted[0] += pending;
+          pending = 0;
+          if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
+            spill();
+          }
         }
       }
 
@@ -232,10 +240,9 @@ final class Shuffle {
           throw new java.io.UncheckedIOException("cannot spill the shuffle to disk", e);
         }
         spilledBytes.inc(held);
-        synchronized (Shuffle.this) {
-          memoryBytes.merge(task, -held, Long::sum);
-        }
-        budget.add(-held);
+        budget.add(-counted[0]);
+        counted[0] = 0;
+        pending = 0;
         held = 0;
       }
     };

@@ -88,6 +88,11 @@ public final class ExactSum implements Serializable {
         }
       }
     }
+    add192(l2, l1, l0);
+  }
+
+  /** Adds the 192-bit two's-complement integer (l2, l1, l0) to the accumulator. */
+  private void add192(long l2, long l1, long l0) {
     long n0 = lo + l0;
     long c0 = Long.compareUnsigned(n0, lo) < 0 ? 1 : 0;
     long n1 = mid + l1;
@@ -161,18 +166,7 @@ public final class ExactSum implements Serializable {
   /** Adds everything another sum holds. */
   public void addAll(ExactSum other) {
     if (other.lo != 0 || other.mid != 0 || other.hi != 0) {
-      // 192-bit add of the other accumulator
-      long n0 = lo + other.lo;
-      long c0 = Long.compareUnsigned(n0, lo) < 0 ? 1 : 0;
-      long n1 = mid + other.mid;
-      long c1 = Long.compareUnsigned(n1, mid) < 0 ? 1 : 0;
-      long n1c = n1 + c0;
-      if (c0 == 1 && n1c == 0) {
-        c1 = 1;
-      }
-      lo = n0;
-      mid = n1c;
-      hi = hi + other.hi + c1;
+      add192(other.hi, other.mid, other.lo);
     }
     for (int i = 0; i < other.size; i++) {
       add(other.partials[i]);
