@@ -132,4 +132,12 @@ public class TripflowCliTest {
     assertEquals("a/*.parquet", dev.tripflow.pipelines.cli.Paths.directoryAsGlob("a/*.parquet"));
     assertEquals("gs://b/dir", dev.tripflow.pipelines.cli.Paths.directoryAsGlob("gs://b/dir"));
   }
+
+  /** A missing plain path fails at once, without searching its parent directory's tree. */
+  @Test(timeout = 60_000)
+  public void missingFileAtTheRootFailsFast() {
+    assertOneLineError(
+        run("revenue-report", "--inputGreen=/tripflow-missing-input.parquet"),
+        "--inputGreen=/tripflow-missing-input.parquet: no such file");
+  }
 }

@@ -51,6 +51,15 @@ public final class Paths {
     if (glob == null || glob.isBlank()) {
       throw new UsageException("--" + option + " is required");
     }
+    if (isLocal(glob) && !glob.matches(".*[*?\\[{].*")) {
+      // A plain local path: check it directly (Beam would search the parent directory's whole
+      // tree for a missing one, which for /missing.parquet is the whole disk).
+      Path p = Path.of(glob.startsWith("file://") ? glob.substring("file://".length()) : glob);
+      if (!Files.isRegularFile(p)) {
+        throw new UsageException(
+            "--" + option + "=" + glob + (Files.exists(p) ? ": not a file" : ": no such file"));
+      }
+    }
     FileSystems.setDefaultPipelineOptions(options);
     try {
       MatchResult result = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
