@@ -16,12 +16,10 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.InputFile;
-import org.apache.parquet.io.MessageColumnIO;
-import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
@@ -41,9 +39,8 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
   private final ParquetFileReader reader;
   private final Schema schema;
   private final MessageType requested;
-  private final MessageColumnIO columnIo;
   private final RowMaterializer materializer;
-  private RecordReader<Row> records;
+  private final FlatColumnReader[] columnReaders;
   private long remainingInGroup;
   private long rowNumber;
 
@@ -87,7 +84,7 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
       }
       this.requested = new MessageType(fileType.getName(), columns);
       reader.setRequestedSchema(requested);
-      this.columnIo = new ColumnIOFactory().getColumnIO(requested, fileType);
+      this.columnReaders = new FlatColumnReader[columns.size()];
       this.materializer =
           new RowMaterializer(
               schema, requested, targetIndex.stream().mapToInt(Integer::intValue).toArray(), name);
@@ -152,7 +149,14 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
       while ((pages = reader.readNextRowGroup()) != null) {
         if (pages.getRowCount() > 0) {
           remainingInGroup = pages.getRowCount();
-          records = columnIo.getRecordReader(pages, materializer);
+          List<ColumnDescriptor> descriptors = requested.getColumns();
+          for (int i = 0; i < columnReaders.length; i++) {
+            columnReaders[i] =
+                new FlatColumnReader(
+                    descriptors.get(i),
+                    pages.getPageReader(descriptors.get(i)),
+                    materializer.columnConverter(i));
+          }
           return true;
         }
       }
@@ -170,7 +174,11 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
     remainingInGroup--;
     rowNumber++;
     try {
-      return records.read();
+      materializer.startRecord();
+      for (FlatColumnReader column : columnReaders) {
+        column.readNext();
+      }
+      return materializer.getCurrentRecord();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(e.getMessage() + " (row " + rowNumber + ")", e);
     } catch (RuntimeException e) {

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
+import java.time.LocalTime;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
@@ -15,6 +15,7 @@ import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 import org.apache.beam.sdk.values.Row;
+import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
@@ -52,9 +53,23 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     for (int i = 0; i < converters.length; i++) {
       PrimitiveType column = requested.getType(i).asPrimitiveType();
       Field field = target.getField(targetIndex[i]);
-      converters[i] = converter(column, field, targetIndex[i], file);
+      PrimitiveConverter plain = converter(column, field, targetIndex[i], file);
+      converters[i] =
+          targetOf(field.getType()) == Target.BYTES
+              ? plain
+              : new DictionaryCache(plain, column.getPrimitiveTypeName(), targetIndex[i]);
     }
     this.root = new Root(converters);
+  }
+
+  /** The converter of the {@code i}th requested column. */
+  PrimitiveConverter columnConverter(int i) {
+    return root.getConverter(i).asPrimitiveConverter();
+  }
+
+  /** Starts a record: every field null until a column sets it. */
+  void startRecord() {
+    Arrays.fill(values, null);
   }
 
   @Override
@@ -87,6 +102,106 @@ final class RowMaterializer extends RecordMaterializer<Row> {
 
     @Override
     public void end() {}
+  }
+
+  /**
+   * Converts each distinct value of a dictionary once: a dictionary-encoded column then costs an
+   * array read per value and shares one immutable object per distinct value. A value that cannot be
+   * converted fails when a record uses it, as without a dictionary.
+   */
+  private final class DictionaryCache extends PrimitiveConverter {
+    private final PrimitiveConverter plain;
+    private final PrimitiveTypeName physical;
+    private final int index;
+    private Object[] cache;
+    private RuntimeException[] failures;
+
+    DictionaryCache(PrimitiveConverter plain, PrimitiveTypeName physical, int index) {
+      this.plain = plain;
+      this.physical = physical;
+      this.index = index;
+    }
+
+    @Override
+    public boolean hasDictionarySupport() {
+      return true;
+    }
+
+    @Override
+    public void setDictionary(Dictionary dictionary) {
+      int n = dictionary.getMaxId() + 1;
+      cache = new Object[n];
+      failures = null;
+      Object saved = values[index];
+      for (int id = 0; id < n; id++) {
+        try {
+          switch (physical) {
+            case INT32:
+              plain.addInt(dictionary.decodeToInt(id));
+              break;
+            case INT64:
+              plain.addLong(dictionary.decodeToLong(id));
+              break;
+            case FLOAT:
+              plain.addFloat(dictionary.decodeToFloat(id));
+              break;
+            case DOUBLE:
+              plain.addDouble(dictionary.decodeToDouble(id));
+              break;
+            case BOOLEAN:
+              plain.addBoolean(dictionary.decodeToBoolean(id));
+              break;
+            default:
+              plain.addBinary(dictionary.decodeToBinary(id));
+          }
+          cache[id] = values[index];
+        } catch (RuntimeException e) {
+          if (failures == null) {
+            failures = new RuntimeException[n];
+          }
+          failures[id] = e;
+        }
+      }
+      values[index] = saved;
+    }
+
+    @Override
+    public void addValueFromDictionary(int id) {
+      if (failures != null && failures[id] != null) {
+        throw failures[id];
+      }
+      values[index] = cache[id];
+    }
+
+    @Override
+    public void addInt(int v) {
+      plain.addInt(v);
+    }
+
+    @Override
+    public void addLong(long v) {
+      plain.addLong(v);
+    }
+
+    @Override
+    public void addFloat(float v) {
+      plain.addFloat(v);
+    }
+
+    @Override
+    public void addDouble(double v) {
+      plain.addDouble(v);
+    }
+
+    @Override
+    public void addBoolean(boolean v) {
+      plain.addBoolean(v);
+    }
+
+    @Override
+    public void addBinary(Binary v) {
+      plain.addBinary(v);
+    }
   }
 
   /** What a column's values become. */
@@ -136,7 +251,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     }
   }
 
-  private Converter converter(PrimitiveType column, Field field, int index, String file) {
+  private PrimitiveConverter converter(PrimitiveType column, Field field, int index, String file) {
     Target to = targetOf(field.getType());
     PrimitiveTypeName physical = column.getPrimitiveTypeName();
     LogicalTypeAnnotation a = column.getLogicalTypeAnnotation();
@@ -173,10 +288,11 @@ final class RowMaterializer extends RecordMaterializer<Row> {
           perSecond = 1_000_000_000L;
       }
       boolean toDate = to == Target.DATE;
+      Days days = new Days();
       return new PrimitiveConverter() {
         @Override
         public void addLong(long v) {
-          LocalDateTime t = fromEpoch(v, perSecond);
+          LocalDateTime t = days.fromEpoch(v, perSecond);
           values[index] = toDate ? t.toLocalDate() : t;
         }
       };
@@ -343,11 +459,30 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     }
   }
 
-  private static LocalDateTime fromEpoch(long v, long perSecond) {
-    long seconds = Math.floorDiv(v, perSecond);
-    long fraction = Math.floorMod(v, perSecond);
-    long nanos = fraction * (1_000_000_000L / perSecond);
-    return LocalDateTime.ofEpochSecond(seconds, (int) nanos, ZoneOffset.UTC);
+  /**
+   * Epoch values to local date-times (the epoch of a zone-less timestamp is a wall-clock count, so
+   * UTC arithmetic gives the wall-clock fields), with the calendar date of recently seen days
+   * cached: trips of one file fall on a few hundred days.
+   */
+  static final class Days {
+    private static final int SLOTS = 1024;
+    private final long[] epochDays = new long[SLOTS];
+    private final LocalDate[] dates = new LocalDate[SLOTS];
+
+    LocalDateTime fromEpoch(long v, long perSecond) {
+      long seconds = Math.floorDiv(v, perSecond);
+      long nanos = Math.floorMod(v, perSecond) * (1_000_000_000L / perSecond);
+      long day = Math.floorDiv(seconds, 86_400L);
+      long secondOfDay = seconds - day * 86_400L;
+      int slot = (int) (day & (SLOTS - 1));
+      LocalDate date = dates[slot];
+      if (date == null || epochDays[slot] != day) {
+        date = LocalDate.ofEpochDay(day);
+        dates[slot] = date;
+        epochDays[slot] = day;
+      }
+      return LocalDateTime.of(date, LocalTime.ofNanoOfDay(secondOfDay * 1_000_000_000L + nanos));
+    }
   }
 
   /** INT96 timestamps (Impala, old Spark): 8 bytes nanos of day, 4 bytes Julian day, LE. */
