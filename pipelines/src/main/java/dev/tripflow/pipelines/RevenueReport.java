@@ -47,14 +47,14 @@ public final class RevenueReport {
   }
 
   /**
-   * Builds the report graph: read both services (only the columns used), normalise, union, and
-   * aggregate. Tests apply exactly this graph.
+   * Builds the report graph: read both services (only the 12 columns the report uses, as Spark's
+   * column pruning would), normalise, union, and aggregate. Tests apply exactly this graph.
    */
   public static PCollection<Row> applyReport(
       Pipeline pipeline, String greenGlob, String yellowGlob) {
     return NormalizeTrips.flatten(
-            TripInputs.readTrips(pipeline, "green", greenGlob),
-            TripInputs.readTrips(pipeline, "yellow", yellowGlob))
+            TripInputs.readTrips(pipeline, "green", greenGlob, MonthlyZoneRevenue.COLUMNS),
+            TripInputs.readTrips(pipeline, "yellow", yellowGlob, MonthlyZoneRevenue.COLUMNS))
         .apply("MonthlyZoneRevenue", new MonthlyZoneRevenue());
   }
 

@@ -4,8 +4,12 @@ import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.transforms.NormalizeTrips;
+import dev.tripflow.transforms.TaxiSchemas;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -64,11 +68,22 @@ public final class TripInputs {
 
   /** Reads one service's trips (only the columns normalisation needs) and normalises them. */
   static PCollection<Row> readTrips(Pipeline p, String service, String glob) {
+    return readTrips(p, service, glob, TaxiSchemas.TRIPS.getFieldNames());
+  }
+
+  /**
+   * Reads one service's trips, decoding only the Parquet columns behind the named common columns
+   * (column pruning), and normalises them into {@link TaxiSchemas#trips} of those columns.
+   */
+  static PCollection<Row> readTrips(
+      Pipeline p, String service, String glob, Collection<String> columns) {
     String title = Character.toUpperCase(service.charAt(0)) + service.substring(1);
+    List<String> common = new ArrayList<>(columns);
+    common.remove("service_type");
     return p.apply(
             "Read" + title,
-            ParquetRows.read(glob, NormalizeTrips.sourceSchema(service))
+            ParquetRows.read(glob, NormalizeTrips.sourceSchema(service, common))
                 .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_" + service))
-        .apply("Normalize" + title, NormalizeTrips.of(service));
+        .apply("Normalize" + title, NormalizeTrips.of(service).withColumns(common));
   }
 }

@@ -1,6 +1,8 @@
 package dev.tripflow.transforms;
 
+import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
@@ -59,9 +61,30 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
     {"congestion_surcharge", "revenue_monthly_congestion_surcharge"},
   };
 
+  /**
+   * The trip columns the report reads: a pipeline may read and normalise only these ({@link
+   * NormalizeTrips#withColumns}).
+   */
+  public static final List<String> COLUMNS;
+
+  static {
+    List<String> c = new ArrayList<>(List.of("PULocationID", "pickup_datetime"));
+    for (String[] s : SUMS) {
+      c.add(s[0]);
+    }
+    c.add("passenger_count");
+    c.add("trip_distance");
+    COLUMNS = List.copyOf(c);
+  }
+
   /** The aggregates, over {@link TaxiSchemas#TRIPS} rows. */
   public static ColumnAggregates aggregates() {
-    ColumnAggregates agg = ColumnAggregates.over(TaxiSchemas.TRIPS);
+    return aggregates(TaxiSchemas.TRIPS);
+  }
+
+  /** The aggregates, over normalised trips of {@code tripSchema} (whole or projected). */
+  public static ColumnAggregates aggregates(Schema tripSchema) {
+    ColumnAggregates agg = ColumnAggregates.over(tripSchema);
     for (String[] s : SUMS) {
       agg = agg.sum(s[0], s[1]);
     }
@@ -78,15 +101,15 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
 
   @Override
   public PCollection<Row> expand(PCollection<Row> trips) {
-    if (!trips.getSchema().equals(TaxiSchemas.TRIPS)) {
-      throw new IllegalArgumentException(
-          "MonthlyZoneRevenue reads normalised trips (NormalizeTrips), not " + trips.getSchema());
-    }
-    ColumnAggregates aggregates = aggregates();
+    Schema in = trips.getSchema();
+    List<String> needed = new ArrayList<>(COLUMNS);
+    needed.add("service_type");
+    TaxiSchemas.requireTripColumns(in, needed, "MonthlyZoneRevenue");
+    ColumnAggregates aggregates = aggregates(in);
     return trips
         // Key each trip by (pickup zone, pickup month, service type).
-        .apply("KeyByZoneMonthService", ParDo.of(new KeyFn()))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(TaxiSchemas.TRIPS)))
+        .apply("KeyByZoneMonthService", ParDo.of(new KeyFn(in)))
+        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(in)))
         // Sum the revenue columns per key (partially before the shuffle).
         .apply("SumRevenue", Combine.perKey(aggregates))
         .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(aggregates.outputSchema())))
@@ -97,17 +120,36 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
 
   static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
     private static final long serialVersionUID = 1L;
-    private static final int ZONE = TaxiSchemas.TRIPS.indexOf("PULocationID");
-    private static final int PICKUP = TaxiSchemas.TRIPS.indexOf("pickup_datetime");
-    private static final int SERVICE = TaxiSchemas.TRIPS.indexOf("service_type");
+    private final int zone;
+    private final int pickup;
+    private final int service;
+    // The month of the previous trip: trips come in runs of one month, so most keys share it.
+    private transient LocalDateTime lastMonth;
+
+    KeyFn(Schema trips) {
+      zone = trips.indexOf("PULocationID");
+      pickup = trips.indexOf("pickup_datetime");
+      service = trips.indexOf("service_type");
+    }
 
     @ProcessElement
     public void process(@Element Row trip, OutputReceiver<KV<Row, Row>> out) {
-      List<Object> key = new ArrayList<>(3);
-      key.add(trip.getValue(ZONE));
-      key.add(DateTrunc.toMonth(trip.getValue(PICKUP)));
-      key.add(trip.getValue(SERVICE));
+      List<Object> key =
+          Arrays.asList(trip.getValue(zone), month(trip.getValue(pickup)), trip.getValue(service));
       out.output(KV.of(Row.withSchema(KEY).attachValues(key), trip));
+    }
+
+    private LocalDateTime month(LocalDateTime pickup) {
+      if (pickup == null) {
+        return null;
+      }
+      LocalDateTime m = lastMonth;
+      if (m == null
+          || m.getYear() != pickup.getYear()
+          || m.getMonthValue() != pickup.getMonthValue()) {
+        m = lastMonth = DateTrunc.toMonth(pickup);
+      }
+      return m;
     }
   }
 

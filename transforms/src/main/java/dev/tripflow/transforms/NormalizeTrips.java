@@ -1,7 +1,6 @@
 package dev.tripflow.transforms;
 
 import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.schemas.Schema;
@@ -35,9 +34,24 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
   private static final long serialVersionUID = 1L;
 
   private final String serviceType;
+  private final Schema output;
 
   private NormalizeTrips(String serviceType) {
+    this(serviceType, TaxiSchemas.TRIPS);
+  }
+
+  private NormalizeTrips(String serviceType, Schema output) {
     this.serviceType = serviceType;
+    this.output = output;
+  }
+
+  /**
+   * Keeps only the named common columns (plus {@code service_type}): the output is {@link
+   * TaxiSchemas#trips(java.util.Collection)} of them, and the input needs only their source
+   * columns, {@link #sourceSchema(String, java.util.Collection)}.
+   */
+  public NormalizeTrips withColumns(java.util.Collection<String> columns) {
+    return new NormalizeTrips(serviceType, TaxiSchemas.trips(columns));
   }
 
   /** Normalises green trips ({@code lpep_*} timestamps). */
@@ -62,10 +76,17 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
 
   /** Unions normalised green and yellow trips into one collection. */
   public static PCollection<Row> flatten(PCollection<Row> green, PCollection<Row> yellow) {
+    if (!green.getSchema().equals(yellow.getSchema())) {
+      throw new IllegalArgumentException(
+          "green and yellow trips differ in columns: "
+              + green.getSchema().getFieldNames()
+              + " and "
+              + yellow.getSchema().getFieldNames());
+    }
     return PCollectionList.of(green)
         .and(yellow)
         .apply("FlattenGreenAndYellow", Flatten.pCollections())
-        .setRowSchema(TaxiSchemas.TRIPS);
+        .setRowSchema(green.getSchema());
   }
 
   /**
@@ -73,9 +94,14 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
    * types: what to ask a column-projecting reader for.
    */
   public static Schema sourceSchema(String serviceType) {
+    return sourceSchema(serviceType, TaxiSchemas.TRIPS.getFieldNames());
+  }
+
+  /** Like {@link #sourceSchema(String)}, only for the named common columns. */
+  public static Schema sourceSchema(String serviceType, java.util.Collection<String> columns) {
     Schema full = serviceType.equals("green") ? TaxiSchemas.GREEN : TaxiSchemas.YELLOW;
     Schema.Builder b = Schema.builder();
-    for (Field f : TaxiSchemas.TRIPS.getFields()) {
+    for (Field f : TaxiSchemas.trips(columns).getFields()) {
       if (f.getName().equals("service_type")) {
         continue;
       }
@@ -95,7 +121,7 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
     Schema in = input.getSchema();
-    List<Field> targets = TaxiSchemas.TRIPS.getFields();
+    List<Field> targets = output.getFields();
     int[] sourceIndex = new int[targets.size() - 1];
     for (int i = 0; i < sourceIndex.length; i++) {
       Field target = targets.get(i);
@@ -118,8 +144,8 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
                 + Character.toUpperCase(serviceType.charAt(0))
                 + serviceType.substring(1)
                 + "Trips",
-            ParDo.of(new NormalizeFn(serviceType, sourceIndex)))
-        .setRowSchema(TaxiSchemas.TRIPS);
+            ParDo.of(new NormalizeFn(serviceType, sourceIndex, output, in)))
+        .setRowSchema(output);
   }
 
   private static void checkConvertible(Field source, Field target) {
@@ -148,31 +174,42 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
     }
   }
 
-  /** Copies the common columns into a {@link TaxiSchemas#TRIPS} row, widening numbers. */
+  /** Copies the common columns into a normalised row, widening numbers. */
   static final class NormalizeFn extends DoFn<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final String serviceType;
     private final int[] sourceIndex;
+    private final Schema output;
     private final TypeName[] targetTypes;
+    private final boolean[] sameType;
 
-    NormalizeFn(String serviceType, int[] sourceIndex) {
+    NormalizeFn(String serviceType, int[] sourceIndex, Schema output, Schema input) {
       this.serviceType = serviceType;
       this.sourceIndex = sourceIndex;
+      this.output = output;
       this.targetTypes = new TypeName[sourceIndex.length];
+      this.sameType = new boolean[sourceIndex.length];
       for (int i = 0; i < sourceIndex.length; i++) {
-        FieldType t = TaxiSchemas.TRIPS.getField(i).getType();
+        FieldType t = output.getField(i).getType();
         targetTypes[i] = t.getTypeName();
+        sameType[i] =
+            input
+                .getField(sourceIndex[i])
+                .getType()
+                .withNullable(true)
+                .equals(t.withNullable(true));
       }
     }
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<Row> out) {
-      List<Object> values = new ArrayList<>(sourceIndex.length + 1);
+      Object[] values = new Object[sourceIndex.length + 1];
       for (int i = 0; i < sourceIndex.length; i++) {
-        values.add(convert(row.getValue(sourceIndex[i]), targetTypes[i]));
+        Object v = row.getValue(sourceIndex[i]);
+        values[i] = sameType[i] ? v : convert(v, targetTypes[i]);
       }
-      values.add(serviceType);
-      out.output(Row.withSchema(TaxiSchemas.TRIPS).attachValues(values));
+      values[sourceIndex.length] = serviceType;
+      out.output(Row.withSchema(output).attachValues(java.util.Arrays.asList(values)));
     }
 
     private static Object convert(Object v, TypeName to) {

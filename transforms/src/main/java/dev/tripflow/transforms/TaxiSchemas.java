@@ -137,4 +137,45 @@ public final class TaxiSchemas {
   public static Optional<Schema> byName(String name) {
     return Optional.ofNullable(BY_NAME.get(name.toLowerCase(Locale.ROOT)));
   }
+
+  /**
+   * The {@link #TRIPS} columns named, in {@link #TRIPS} order, plus {@code service_type}: the
+   * normalised shape of a projected read, where a workload decodes only the columns it uses.
+   */
+  public static Schema trips(java.util.Collection<String> columns) {
+    for (String c : columns) {
+      if (!TRIPS.hasField(c)) {
+        throw new IllegalArgumentException(
+            "no trip column '" + c + "'; the trip columns are " + TRIPS.getFieldNames());
+      }
+    }
+    Schema.Builder b = Schema.builder();
+    for (Schema.Field f : TRIPS.getFields()) {
+      if (columns.contains(f.getName()) || f.getName().equals("service_type")) {
+        b.addField(f);
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * Checks that {@code schema} has each of {@code columns} with its {@link #TRIPS} type: normalised
+   * trips, whole or projected.
+   */
+  public static void requireTripColumns(
+      Schema schema, java.util.Collection<String> columns, String who) {
+    for (String c : columns) {
+      Schema.Field want = TRIPS.getField(c);
+      if (!schema.hasField(c) || !schema.getField(c).getType().equals(want.getType())) {
+        throw new IllegalArgumentException(
+            who
+                + " reads normalised trips (NormalizeTrips) with column '"
+                + c
+                + "' of type "
+                + want.getType()
+                + ", not "
+                + schema);
+      }
+    }
+  }
 }

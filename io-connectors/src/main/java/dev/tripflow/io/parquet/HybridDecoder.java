@@ -1,5 +1,9 @@
 package dev.tripflow.io.parquet;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Decodes Parquet's RLE / bit-packed hybrid encoding (definition levels and dictionary ids) from a
  * byte array, a run at a time: a repeated value costs a counter decrement, a bit-packed run is
@@ -70,7 +74,22 @@ final class HybridDecoder {
     }
   }
 
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private void unpack(int count) {
+    int bytes = count / 8 * bitWidth;
+    if (bitWidth > 0 && pos + bytes + 8 <= end) {
+      // Fast path: each value is one unaligned 64-bit read, shifted and masked.
+      long bitOffset = 0;
+      for (int i = 0; i < count; i++) {
+        long word = (long) LONG_LE.get(data, pos + (int) (bitOffset >>> 3));
+        packed[i] = (int) (word >>> (bitOffset & 7)) & mask;
+        bitOffset += bitWidth;
+      }
+      pos += bytes;
+      return;
+    }
     // Values are packed least significant bit first.
     long buffer = 0;
     int bits = 0;

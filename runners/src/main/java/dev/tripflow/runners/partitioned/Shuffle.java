@@ -93,8 +93,44 @@ final class Shuffle {
     return keyCoder.structuralValue(key);
   }
 
-  /** A Row key compared by its field values (all keys of one shuffle share a schema). */
-  record RowKey(List<Object> values) {}
+  /**
+   * A Row key compared by its field values (all keys of one shuffle share a schema), its hash
+   * computed once.
+   */
+  static final class RowKey {
+    private final Object[] values;
+    private final int hash;
+
+    RowKey(List<Object> values) {
+      this.values = values.toArray();
+      int h = 1;
+      for (Object v : this.values) {
+        h = 31 * h + (v == null ? 0 : v.hashCode());
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof RowKey other) || other.hash != hash) {
+        return false;
+      }
+      return java.util.Arrays.equals(values, other.values);
+    }
+
+    @Override
+    public String toString() {
+      return java.util.Arrays.toString(values);
+    }
+  }
 
   /** The bucket a structural key belongs to. */
   int bucketOf(Object structuralKey) {

@@ -52,6 +52,11 @@ public final class ExactSum implements Serializable {
         addFixed((bits & 0xFFFFFFFFFFFFFL) | 0x10000000000000L, shift, bits < 0);
         return;
       }
+    } else if ((bits & Long.MAX_VALUE) == 0
+        && size > 0
+        && Double.doubleToRawLongBits(partials[size - 1]) != Long.MIN_VALUE) {
+      // Adding a zero to partials that do not sum to -0.0 changes nothing (free fares, no tolls).
+      return;
     }
     addPartial(x);
   }

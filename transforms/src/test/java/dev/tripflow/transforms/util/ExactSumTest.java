@@ -140,4 +140,32 @@ public class ExactSumTest {
       assertEquals("trial " + trial, expected, a.value(), 0.0);
     }
   }
+
+  /** Zeros (free fares, no tolls) change nothing, and signed zeros sum as IEEE doubles do. */
+  @Test
+  public void zerosKeepTheSumAndItsSign() {
+    double[][] cases = {
+      {-0.0},
+      {-0.0, -0.0},
+      {-0.0, 0.0},
+      {0.0, -0.0},
+      {1.5, 0.0, -1.5},
+      {0.0, 2.25, -0.0, 0.0},
+      {-0.0, 1e-300, -0.0},
+      {3.0, -0.0}
+    };
+    for (double[] values : cases) {
+      ExactSum s = new ExactSum();
+      double plain = values[0];
+      s.add(values[0]);
+      for (int i = 1; i < values.length; i++) {
+        s.add(values[i]);
+        plain += values[i];
+      }
+      assertEquals(
+          java.util.Arrays.toString(values),
+          Double.doubleToRawLongBits(plain),
+          Double.doubleToRawLongBits(s.value()));
+    }
+  }
 }
