@@ -470,8 +470,19 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     private final LocalDate[] dates = new LocalDate[SLOTS];
 
     LocalDateTime fromEpoch(long v, long perSecond) {
-      long seconds = Math.floorDiv(v, perSecond);
-      long nanos = Math.floorMod(v, perSecond) * (1_000_000_000L / perSecond);
+      long seconds;
+      long nanos;
+      // Constant divisors let the compiler turn the divisions into multiplications.
+      if (perSecond == 1_000_000L) {
+        seconds = Math.floorDiv(v, 1_000_000L);
+        nanos = Math.floorMod(v, 1_000_000L) * 1_000L;
+      } else if (perSecond == 1_000L) {
+        seconds = Math.floorDiv(v, 1_000L);
+        nanos = Math.floorMod(v, 1_000L) * 1_000_000L;
+      } else {
+        seconds = Math.floorDiv(v, 1_000_000_000L);
+        nanos = Math.floorMod(v, 1_000_000_000L);
+      }
       long day = Math.floorDiv(seconds, 86_400L);
       long secondOfDay = seconds - day * 86_400L;
       int slot = (int) (day & (SLOTS - 1));
