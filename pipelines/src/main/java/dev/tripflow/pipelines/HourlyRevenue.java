@@ -9,6 +9,7 @@ import dev.tripflow.transforms.GreenYellowJoin;
 import dev.tripflow.transforms.HourlyZoneRevenue;
 import dev.tripflow.transforms.HourlyZoneRevenueRdd;
 import dev.tripflow.transforms.HourlyZoneRevenueSql;
+import dev.tripflow.transforms.TaxiSchemas;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,10 +104,17 @@ public final class HourlyRevenue {
   /** Builds the graph; tests apply exactly this. */
   static Result apply(
       Pipeline p, String greenGlob, String yellowGlob, String style, LocalDateTime since) {
+    // The schema and rdd styles decode only the three columns they use; sql sees whole trips.
+    java.util.List<String> columns =
+        style.equals("sql")
+            ? TaxiSchemas.TRIPS.getFieldNames()
+            : dev.tripflow.transforms.HourlyZoneRevenue.COLUMNS;
     PCollection<Row> green =
-        TripInputs.readTrips(p, "green", greenGlob).apply("GreenHourly", hourly(style, since));
+        TripInputs.readTrips(p, "green", greenGlob, columns)
+            .apply("GreenHourly", hourly(style, since));
     PCollection<Row> yellow =
-        TripInputs.readTrips(p, "yellow", yellowGlob).apply("YellowHourly", hourly(style, since));
+        TripInputs.readTrips(p, "yellow", yellowGlob, columns)
+            .apply("YellowHourly", hourly(style, since));
     return new Result(green, yellow, GreenYellowJoin.of(green, yellow));
   }
 

@@ -60,23 +60,29 @@ public final class HourlyZoneRevenue extends PTransform<PCollection<Row>, PColle
     return new HourlyZoneRevenue(since);
   }
 
+  /** The trip columns the hourly revenue reads (a pipeline may read only these). */
+  public static final List<String> COLUMNS =
+      List.of("pickup_datetime", "PULocationID", "total_amount");
+
   static ColumnAggregates aggregates() {
-    return ColumnAggregates.over(TaxiSchemas.TRIPS)
+    return aggregates(TaxiSchemas.TRIPS);
+  }
+
+  static ColumnAggregates aggregates(Schema tripSchema) {
+    return ColumnAggregates.over(tripSchema)
         .sum("total_amount", "amount")
         .countAll("number_records");
   }
 
   @Override
   public PCollection<Row> expand(PCollection<Row> trips) {
-    if (!trips.getSchema().equals(TaxiSchemas.TRIPS)) {
-      throw new IllegalArgumentException(
-          "HourlyZoneRevenue reads normalised trips (NormalizeTrips), not " + trips.getSchema());
-    }
-    ColumnAggregates aggregates = aggregates();
+    Schema in = trips.getSchema();
+    TaxiSchemas.requireTripColumns(in, COLUMNS, "HourlyZoneRevenue");
+    ColumnAggregates aggregates = aggregates(in);
     return trips
         // Keep trips picked up since the start time and key them by (hour, zone).
-        .apply("KeyByHourAndZone", ParDo.of(new KeyFn(since)))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(TaxiSchemas.TRIPS)))
+        .apply("KeyByHourAndZone", ParDo.of(new KeyFn(since, in)))
+        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(in)))
         // Sum amounts and count trips per key, partially before the shuffle.
         .apply("SumAmounts", Combine.perKey(aggregates))
         .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(aggregates.outputSchema())))
@@ -87,23 +93,25 @@ public final class HourlyZoneRevenue extends PTransform<PCollection<Row>, PColle
 
   static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
     private static final long serialVersionUID = 1L;
-    private static final int ZONE = TaxiSchemas.TRIPS.indexOf("PULocationID");
-    private static final int PICKUP = TaxiSchemas.TRIPS.indexOf("pickup_datetime");
+    private final int zone;
+    private final int pickupIndex;
     private final LocalDateTime since;
 
-    KeyFn(LocalDateTime since) {
+    KeyFn(LocalDateTime since, Schema trips) {
       this.since = since;
+      this.zone = trips.indexOf("PULocationID");
+      this.pickupIndex = trips.indexOf("pickup_datetime");
     }
 
     @ProcessElement
     public void process(@Element Row trip, OutputReceiver<KV<Row, Row>> out) {
-      LocalDateTime pickup = trip.getValue(PICKUP);
+      LocalDateTime pickup = trip.getValue(pickupIndex);
       if (pickup == null || (since != null && pickup.isBefore(since))) {
         return;
       }
       List<Object> key = new ArrayList<>(2);
       key.add(DateTrunc.toHour(pickup));
-      key.add(trip.getValue(ZONE));
+      key.add(trip.getValue(zone));
       out.output(KV.of(Row.withSchema(KEY).attachValues(key), trip));
     }
   }

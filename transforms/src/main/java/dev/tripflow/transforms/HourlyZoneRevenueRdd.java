@@ -82,9 +82,11 @@ public final class HourlyZoneRevenueRdd extends PTransform<PCollection<Row>, PCo
 
   @Override
   public PCollection<Row> expand(PCollection<Row> trips) {
-    int pickup = TaxiSchemas.TRIPS.indexOf("pickup_datetime");
-    int zone = TaxiSchemas.TRIPS.indexOf("PULocationID");
-    int amount = TaxiSchemas.TRIPS.indexOf("total_amount");
+    TaxiSchemas.requireTripColumns(
+        trips.getSchema(), HourlyZoneRevenue.COLUMNS, "HourlyZoneRevenueRdd");
+    int pickup = trips.getSchema().indexOf("pickup_datetime");
+    int zone = trips.getSchema().indexOf("PULocationID");
+    int amount = trips.getSchema().indexOf("total_amount");
     LocalDateTime start = since;
     SerializableBiFunction<AmountCount, AmountCount, AmountCount> add = AmountCount::add;
     return trips

@@ -1,0 +1,155 @@
+package dev.tripflow.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts each benchmark run as its own JVM and measures it: wall time around the whole process, CPU
+ * time and peak resident memory sampled from {@code /proc} while it runs.
+ */
+final class Processes {
+  private final Bench.Options options;
+  private final Path logs;
+  private int sequence;
+
+  Processes(Bench.Options options, Path logs) {
+    this.options = options;
+    this.logs = logs;
+  }
+
+  /** What one run measured. */
+  record Measurement(
+      double wallSeconds,
+      double cpuSeconds,
+      long peakMib,
+      int exitCode,
+      boolean timedOut,
+      Path log) {}
+
+  /** The repository root (where ./tripflow lives). */
+  static Path repoRoot() {
+    String root = System.getProperty("tripflow.root");
+    return Path.of(root != null ? root : "").toAbsolutePath();
+  }
+
+  /**
+   * A tripflow command on a runner. PartitionedRunner and DirectRunner run from the bundled jar
+   * exactly as {@code ./tripflow} starts it (class-data-sharing archive included when present);
+   * Flink and Spark run from the benchmark's classpath, which holds their runners.
+   */
+  List<String> tripflowCommand(String runner, List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
+    Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
+    boolean bundled = runner.equals("PartitionedRunner") || runner.equals("DirectRunner");
+    if (bundled && Files.isRegularFile(jar)) {
+      if (Files.isRegularFile(jsa)) {
+        cmd.add("-XX:SharedArchiveFile=" + jsa);
+        cmd.add("-Xlog:cds*=off");
+      }
+      cmd.addAll(List.of("-jar", jar.toString()));
+    } else {
+      if (runner.equals("SparkRunner")) {
+        cmd.addAll(SqlWorkload.SPARK_JAVA_OPTIONS);
+      }
+      cmd.addAll(List.of("-cp", Bench.classpath(), "dev.tripflow.pipelines.Tripflow"));
+    }
+    cmd.addAll(args);
+    if (!args.get(0).equals("generate")) {
+      cmd.add("--runner=" + runner);
+      switch (runner) {
+        case "PartitionedRunner" -> cmd.add("--partitions=" + options.threads);
+        case "FlinkRunner" -> {
+          cmd.add("--flinkMaster=[local]");
+          cmd.add("--parallelism=" + options.threads);
+        }
+        case "SparkRunner" -> cmd.add("--sparkMaster=local[" + options.threads + "]");
+        default -> {}
+      }
+    }
+    return cmd;
+  }
+
+  /** A reference engine running the workload's SQL. */
+  List<String> sqlCommand(String engine, Workload w, Workload.Layout layout, Path out) {
+    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    if (engine.equals("spark")) {
+      cmd.addAll(SqlWorkload.SPARK_JAVA_OPTIONS);
+    }
+    cmd.addAll(
+        List.of(
+            "-cp",
+            Bench.classpath(),
+            SqlWorkload.class.getName(),
+            engine,
+            w.command,
+            layout.data().toString(),
+            layout.hourlyInput().toString(),
+            layout.zonesCsv().toString(),
+            out.toString(),
+            Integer.toString(options.threads)));
+    return cmd;
+  }
+
+  /** Runs a command to its end (or the timeout), its output going to a log file. */
+  Measurement run(String name, List<String> command) throws IOException, InterruptedException {
+    Path log = logs.resolve(String.format("%03d-%s.log", ++sequence, name.replaceAll("\\W+", "-")));
+    Files.writeString(log, String.join(" ", command) + "\n\n");
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(repoRoot().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().put("TRIPFLOW_NO_PROGRESS", "1");
+    long start = System.nanoTime();
+    Process p = pb.start();
+    long pid = p.pid();
+    long peakKib = 0;
+    double cpu = 0;
+    long deadline = start + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
+    boolean timedOut = false;
+    while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
+      peakKib = Math.max(peakKib, peakKib(pid));
+      cpu = Math.max(cpu, cpuSeconds(pid));
+      if (System.nanoTime() > deadline) {
+        timedOut = true;
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor();
+        break;
+      }
+    }
+    double wall = (System.nanoTime() - start) / 1e9;
+    return new Measurement(wall, cpu, peakKib / 1024, p.exitValue(), timedOut, log);
+  }
+
+  /** VmHWM: the most resident memory the process has had. */
+  private static long peakKib(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D+", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // the process just ended
+    }
+    return 0;
+  }
+
+  /** User + system CPU time of the process, from /proc/PID/stat (clock ticks of 1/100 s). */
+  private static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+}
