@@ -606,11 +606,11 @@ final class Executor {
       switch (s.kind) {
         case PARDO:
           return new Operators.ParDoOperator(
-              s, container, options, pools.get(s), sideInputs, outs, stateless);
+              s, container, options, pools.get(s), sideInputs, outs, stateless, DIRECT_PROCESS);
         case STATEFUL_PARDO:
           stateful = new StatefulContext(bundleFinalizer);
           return new Operators.ParDoOperator(
-              s, container, options, pools.get(s), sideInputs, outs, stateful);
+              s, container, options, pools.get(s), sideInputs, outs, stateful, false);
         case WINDOW:
           return new Operators.WindowOperator(s, container, outs.values().iterator().next());
         case FLATTEN:
@@ -886,6 +886,14 @@ final class Executor {
   }
 
   /** A failure inside a fused step, carrying the step's name to the task. */
+  /**
+   * Whether plain DoFns are called directly ({@link Operators.DirectProcess}); {@code
+   * -Dtripflow.directProcess=false} sends every DoFn through Beam's {@code SimpleDoFnRunner}, to
+   * compare.
+   */
+  static final boolean DIRECT_PROCESS =
+      !"false".equals(System.getProperty("tripflow.directProcess"));
+
   static final class StepException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final String step;

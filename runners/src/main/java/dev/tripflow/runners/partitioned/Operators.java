@@ -16,6 +16,10 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.util.WindowedValue;
@@ -75,6 +79,7 @@ final class Operators {
   static final class ParDoOperator extends Operator {
     private final DoFnPool.Lease lease;
     private final DoFnRunner<Object, Object> runner;
+    private final DirectProcess direct;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ParDoOperator(
@@ -84,7 +89,8 @@ final class Operators {
         DoFnPool pool,
         SideInputReader sideInputs,
         Map<TupleTag<?>, Receiver> outputs,
-        StepContext stepContext) {
+        StepContext stepContext,
+        boolean direct) {
       super(step, metrics);
       ParDo.MultiOutput<Object, Object> parDo =
           (ParDo.MultiOutput<Object, Object>) step.applied.getTransform();
@@ -118,6 +124,11 @@ final class Operators {
               (org.apache.beam.sdk.values.WindowingStrategy) input.getWindowingStrategy(),
               ParDoTranslation.getSchemaInformation(step.applied),
               ParDoTranslation.getSideInputMapping(step.applied));
+      this.direct =
+          direct && DirectProcess.eligible(parDo, lease.fn())
+              ? new DirectProcess(
+                  (DoFn<Object, Object>) lease.fn(), outputs.get(parDo.getMainOutputTag()), metrics)
+              : null;
     }
 
     DoFnRunner<Object, Object> runner() {
@@ -136,6 +147,10 @@ final class Operators {
     @Override
     @SuppressWarnings("unchecked")
     public void accept(WindowedValue<?> value) {
+      if (direct != null) {
+        direct.process((WindowedValue<Object>) value);
+        return;
+      }
       try (Closeable c = scope()) {
         runner.processElement((WindowedValue<Object>) value);
       } catch (IOException e) {
@@ -159,6 +174,130 @@ final class Operators {
       } else {
         lease.release();
       }
+    }
+  }
+
+  /**
+   * Calls a plain DoFn's {@code @ProcessElement} directly, without Beam's per-element runner
+   * machinery: for DoFns that take only the element and the main output receiver and have no bundle
+   * methods, side inputs, state, timers or restrictions (most map and filter steps). One argument
+   * provider is reused for every element; an output carries the input's timestamp, windows and
+   * pane, as with {@code SimpleDoFnRunner}.
+   */
+  static final class DirectProcess extends DoFnInvoker.BaseArgumentProvider<Object, Object>
+      implements DoFn.OutputReceiver<Object> {
+    private final DoFn<Object, Object> fn;
+    private final DoFnInvoker<Object, Object> invoker;
+    private final Receiver main;
+    private final MetricsContainerImpl metrics;
+    private final org.joda.time.Duration skew;
+    private WindowedValue<Object> current;
+
+    DirectProcess(DoFn<Object, Object> fn, Receiver main, MetricsContainerImpl metrics) {
+      this.fn = fn;
+      this.invoker = DoFnInvokers.invokerFor(fn);
+      this.main = main == null ? v -> {} : main;
+      this.metrics = metrics;
+      this.skew = fn.getAllowedTimestampSkew();
+    }
+
+    /** Whether the step's DoFn can be called directly. */
+    static boolean eligible(ParDo.MultiOutput<?, ?> parDo, DoFn<?, ?> fn) {
+      if (!parDo.getSideInputs().isEmpty()) {
+        return false;
+      }
+      DoFnSignature s = DoFnSignatures.getSignature(fn.getClass());
+      DoFnSignature.ProcessElementMethod process = s.processElement();
+      if (s.startBundle() != null
+          || s.finishBundle() != null
+          || s.onWindowExpiration() != null
+          || !s.stateDeclarations().isEmpty()
+          || !s.timerDeclarations().isEmpty()
+          || !s.timerFamilyDeclarations().isEmpty()
+          || s.usesState()
+          || s.usesTimers()
+          || process.isSplittable()
+          || process.requiresStableInput()
+          || process.requiresTimeSortedInput()
+          || process.hasReturnValue()) {
+        return false;
+      }
+      for (DoFnSignature.Parameter p : process.extraParameters()) {
+        boolean element = p instanceof DoFnSignature.Parameter.ElementParameter;
+        boolean output =
+            p instanceof DoFnSignature.Parameter.OutputReceiverParameter o && !o.isRowReceiver();
+        if (!element && !output) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    void process(WindowedValue<Object> value) {
+      current = value;
+      org.apache.beam.sdk.metrics.MetricsContainer previous =
+          MetricsEnvironment.setCurrentContainer(metrics);
+      try {
+        invoker.invokeProcessElement(this);
+      } catch (Exception e) {
+        throw org.apache.beam.sdk.util.UserCodeException.wrap(e);
+      } finally {
+        MetricsEnvironment.setCurrentContainer(previous);
+        current = null;
+      }
+    }
+
+    @Override
+    public Object element(DoFn<Object, Object> doFn) {
+      return current.getValue();
+    }
+
+    @Override
+    public DoFn.OutputReceiver<Object> outputReceiver(DoFn<Object, Object> doFn) {
+      return this;
+    }
+
+    @Override
+    public void output(Object output) {
+      main.accept(current.withValue(output));
+    }
+
+    @Override
+    public void outputWithTimestamp(Object output, Instant timestamp) {
+      checkTimestamp(timestamp);
+      main.accept(WindowedValue.of(output, timestamp, current.getWindows(), current.getPane()));
+    }
+
+    @Override
+    public void outputWindowedValue(
+        Object output,
+        Instant timestamp,
+        Collection<? extends BoundedWindow> windows,
+        org.apache.beam.sdk.transforms.windowing.PaneInfo pane) {
+      checkTimestamp(timestamp);
+      main.accept(WindowedValue.of(output, timestamp, windows, pane));
+    }
+
+    private void checkTimestamp(Instant timestamp) {
+      Instant input = current.getTimestamp();
+      long skewMillis = skew.getMillis();
+      // A skew reaching past the smallest timestamp (Long.MAX_VALUE: any) leaves no lower bound.
+      boolean bounded = input.getMillis() >= Long.MIN_VALUE + skewMillis;
+      boolean tooEarly = bounded && timestamp.getMillis() < input.getMillis() - skewMillis;
+      if (tooEarly || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Cannot output with timestamp %s. Output timestamps must be no earlier than the"
+                    + " timestamp of the current input (%s) minus the allowed skew (%s) and no"
+                    + " later than %s. See the DoFn#getAllowedTimestampSkew() Javadoc for details"
+                    + " on changing the allowed skew.",
+                timestamp, input, skew, BoundedWindow.TIMESTAMP_MAX_VALUE));
+      }
+    }
+
+    @Override
+    public String getErrorContext() {
+      return "PartitionedRunner calling " + fn.getClass().getName();
     }
   }
 

@@ -103,11 +103,39 @@ final class Shuffle {
 
     RowKey(List<Object> values) {
       this.values = values.toArray();
-      int h = 1;
+      long h = 1;
       for (Object v : this.values) {
-        h = 31 * h + (v == null ? 0 : v.hashCode());
+        h = h * 0x9E3779B97F4A7C15L + valueBits(v);
       }
-      this.hash = h;
+      // murmur3's 64-bit finaliser: every input bit reaches the 32 bits kept
+      h ^= h >>> 33;
+      h *= 0xff51afd7ed558ccdL;
+      h ^= h >>> 33;
+      h *= 0xc4ceb9fe1a85ec53L;
+      h ^= h >>> 33;
+      this.hash = (int) h;
+    }
+
+    /**
+     * A value's bits for hashing. Date-times are hashed by their position in time: their own
+     * hashCode gives the hours of one year only a few thousand distinct values, so (hour, zone)
+     * keys would collide by the hundred thousand and the hash maps of the shuffle would degrade to
+     * trees.
+     */
+    private static long valueBits(Object v) {
+      if (v == null) {
+        return 0;
+      }
+      if (v instanceof java.time.LocalDateTime t) {
+        return t.toLocalDate().toEpochDay() * 86_400_000_000_000L + t.toLocalTime().toNanoOfDay();
+      }
+      if (v instanceof java.time.LocalDate d) {
+        return d.toEpochDay();
+      }
+      if (v instanceof Long l) {
+        return l;
+      }
+      return v.hashCode();
     }
 
     @Override

@@ -38,8 +38,11 @@ public final class ExactSum implements Serializable {
   private long mid;
   private long hi;
 
+  private static final double[] NO_PARTIALS = new double[0];
+
+  /** An empty sum; the partials array is allocated only when a value needs it. */
   public ExactSum() {
-    this.partials = new double[4];
+    this.partials = NO_PARTIALS;
   }
 
   /** Adds one value. */
@@ -162,7 +165,7 @@ public final class ExactSum implements Serializable {
       x = hi;
     }
     if (kept == p.length) {
-      partials = p = Arrays.copyOf(p, p.length * 2);
+      partials = p = Arrays.copyOf(p, Math.max(4, p.length * 2));
     }
     p[kept++] = x;
     size = kept;
