@@ -182,26 +182,31 @@ final class FlatColumnReader {
 
     @Override
     public void writeTo(PrimitiveConverter c) {
-      int id = ids.next();
-      switch (type) {
-        case INT32:
-          c.addInt(dictionary.decodeToInt(id));
-          break;
-        case INT64:
-          c.addLong(dictionary.decodeToLong(id));
-          break;
-        case FLOAT:
-          c.addFloat(dictionary.decodeToFloat(id));
-          break;
-        case DOUBLE:
-          c.addDouble(dictionary.decodeToDouble(id));
-          break;
-        case BOOLEAN:
-          c.addBoolean(dictionary.decodeToBoolean(id));
-          break;
-        default:
-          c.addBinary(dictionary.decodeToBinary(id));
-      }
+      writeDictionaryValue(dictionary, ids.next(), type, c);
+    }
+  }
+
+  /** Passes dictionary entry {@code id} to the converter as a value of the column's type. */
+  static void writeDictionaryValue(
+      Dictionary dictionary, int id, PrimitiveTypeName type, PrimitiveConverter c) {
+    switch (type) {
+      case INT32:
+        c.addInt(dictionary.decodeToInt(id));
+        break;
+      case INT64:
+        c.addLong(dictionary.decodeToLong(id));
+        break;
+      case FLOAT:
+        c.addFloat(dictionary.decodeToFloat(id));
+        break;
+      case DOUBLE:
+        c.addDouble(dictionary.decodeToDouble(id));
+        break;
+      case BOOLEAN:
+        c.addBoolean(dictionary.decodeToBoolean(id));
+        break;
+      default:
+        c.addBinary(dictionary.decodeToBinary(id));
     }
   }
 

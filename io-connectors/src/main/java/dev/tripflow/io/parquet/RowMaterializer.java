@@ -135,25 +135,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
       Object saved = values[index];
       for (int id = 0; id < n; id++) {
         try {
-          switch (physical) {
-            case INT32:
-              plain.addInt(dictionary.decodeToInt(id));
-              break;
-            case INT64:
-              plain.addLong(dictionary.decodeToLong(id));
-              break;
-            case FLOAT:
-              plain.addFloat(dictionary.decodeToFloat(id));
-              break;
-            case DOUBLE:
-              plain.addDouble(dictionary.decodeToDouble(id));
-              break;
-            case BOOLEAN:
-              plain.addBoolean(dictionary.decodeToBoolean(id));
-              break;
-            default:
-              plain.addBinary(dictionary.decodeToBinary(id));
-          }
+          FlatColumnReader.writeDictionaryValue(dictionary, id, physical, plain);
           cache[id] = values[index];
         } catch (RuntimeException e) {
           if (failures == null) {
