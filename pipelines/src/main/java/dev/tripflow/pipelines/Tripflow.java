@@ -61,6 +61,12 @@ public final class Tripflow {
       return args.length == 0 ? 2 : 0;
     }
     Command command = commands.get(args[0]);
+    if (command == null && args[0].equals("bench")) {
+      err.println(
+          "tripflow: bench runs from the benchmarks module, whose classpath holds the Flink and"
+              + " Spark runners: use ./tripflow bench");
+      return 2;
+    }
     if (command == null) {
       err.println(
           "tripflow: unknown command '"
@@ -135,6 +141,12 @@ public final class Tripflow {
     for (Command c : commands.values()) {
       sb.append(String.format("  %-" + width + "s  %s%n", c.name(), c.summary()));
     }
+    sb.append(
+        String.format(
+            "  %-" + width + "s  %s%n",
+            "bench",
+            "Every workload on every runner, checked against DuckDB (./tripflow bench; the"
+                + " benchmarks module)"));
     sb.append("\nRun 'tripflow <command> --help' for a command's options.\n");
     return sb.toString();
   }
