@@ -166,8 +166,8 @@ public final class Bench {
 
     Map<String, List<Processes.Measurement>> results = new LinkedHashMap<>();
     Map<String, String> checks = new LinkedHashMap<>();
+    List<Engine> engines = engines(o);
     for (Workload w : o.workloads) {
-      List<Engine> engines = engines(o, w);
       for (int round = 0; round <= o.runs; round++) {
         for (Engine e : engines) {
           String key = w.command + "|" + e.label;
@@ -289,7 +289,7 @@ public final class Bench {
     }
   }
 
-  private static List<Engine> engines(Options o, Workload w) {
+  private static List<Engine> engines(Options o) {
     List<Engine> engines = new ArrayList<>();
     for (String b : o.baselines) {
       engines.add(new Engine(b, null));
