@@ -3,6 +3,7 @@ package dev.tripflow.pipelines;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
 import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cluster.ClusterCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,7 +39,8 @@ public final class Tripflow {
             new ZoneRevenue.Cli(),
             new DurationCommands.Predict(),
             new DurationCommands.Train(),
-            new SqlCommand())) {
+            new SqlCommand(),
+            new ClusterCommand())) {
       commands.put(c.name(), c);
     }
     return commands;
@@ -76,6 +78,9 @@ public final class Tripflow {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (command instanceof ClusterCommand && rest.length > 0 && !rest[0].startsWith("-")) {
+      rest[0] = "--action=" + rest[0];
+    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       out.print(OptionsParser.help(command));
       return 0;
@@ -90,8 +95,15 @@ public final class Tripflow {
     } catch (PipelineExecutionException e) {
       err.println("tripflow " + command.name() + ": job failed: " + rootMessage(e));
       LOG.debug("job failure", e);
+      printTraceIfAsked(e, err);
       return 1;
     } catch (Exception | Error e) {
+      if (isWrapper(e) && e.getCause() != null && e.getCause() != e) {
+        // a runner's own job failure (the FlinkRunner's, the SparkRunner's)
+        err.println("tripflow " + command.name() + ": job failed: " + rootMessage(e));
+        printTraceIfAsked(e, err);
+        return 1;
+      }
       err.println("tripflow " + command.name() + ": failed: " + rootMessage(e));
       if (System.getenv("TRIPFLOW_STACKTRACE") != null) {
         e.printStackTrace(err);
@@ -99,6 +111,12 @@ public final class Tripflow {
         err.println("(set TRIPFLOW_STACKTRACE=1 for the stack trace)");
       }
       return 1;
+    }
+  }
+
+  private static void printTraceIfAsked(Throwable e, PrintStream err) {
+    if (System.getenv("TRIPFLOW_STACKTRACE") != null) {
+      e.printStackTrace(err);
     }
   }
 
@@ -112,12 +130,7 @@ public final class Tripflow {
    */
   static String rootMessage(Throwable t) {
     Throwable e = t;
-    while (e.getCause() != null
-        && e.getCause() != e
-        && (e instanceof PipelineExecutionException
-            || e instanceof org.apache.beam.sdk.util.UserCodeException
-            || e.getMessage() == null
-            || e.getMessage().equals(e.getCause().toString()))) {
+    while (e.getCause() != null && e.getCause() != e && isWrapper(e)) {
       e = e.getCause();
     }
     String msg = e.getMessage();
@@ -131,6 +144,22 @@ public final class Tripflow {
             || e instanceof IllegalArgumentException
             || e instanceof java.io.UncheckedIOException;
     return plain ? msg : e.getClass().getSimpleName() + ": " + msg;
+  }
+
+  /**
+   * Whether an exception only wraps its cause: the runners' own layers (Beam's, Flink's job client
+   * and task chain, Spark's job abort) or one whose message adds nothing to its cause's.
+   */
+  private static boolean isWrapper(Throwable e) {
+    String name = e.getClass().getName();
+    String msg = e.getMessage();
+    return e instanceof PipelineExecutionException
+        || e instanceof org.apache.beam.sdk.util.UserCodeException
+        || name.startsWith("org.apache.flink.")
+        || name.equals("org.apache.spark.SparkException")
+        || msg == null
+        || msg.equals("Pipeline execution failed")
+        || msg.equals(e.getCause().toString());
   }
 
   static String usage(Map<String, Command> commands) {

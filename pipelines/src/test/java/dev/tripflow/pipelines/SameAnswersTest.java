@@ -1,8 +1,5 @@
 package dev.tripflow.pipelines;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,46 +55,13 @@ public class SameAnswersTest {
   }
 
   private static List<List<Object>> rows(Path dir) throws Exception {
-    try (DuckDbOracle duck = new DuckDbOracle()) {
-      String source = "read_parquet('" + dir + "/*.parquet')";
-      List<String> select = new ArrayList<>();
-      for (List<Object> col :
-          duck.query(
-              "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + source + ")")) {
-        String c = "\"" + col.get(0) + "\"";
-        String type = (String) col.get(1);
-        select.add(
-            type.equals("DOUBLE") || type.equals("BIGINT") || type.equals("INTEGER")
-                ? c
-                : "CAST(" + c + " AS VARCHAR)");
-      }
-      return duck.query(
-          "SELECT " + String.join(", ", select) + " FROM " + source + " ORDER BY ALL");
-    }
+    return OutputRows.of(dir);
   }
 
   private static void assertAllSame(String what, List<List<List<Object>>> results) {
-    List<List<Object>> first = results.get(0);
-    assertTrue(what + ": no rows", first.size() > 0);
     for (int r = 1; r < results.size(); r++) {
-      List<List<Object>> other = results.get(r);
-      String who = what + " on " + String.join(" ", RUNNERS[r]);
-      assertEquals(who + ": row count", first.size(), other.size());
-      for (int i = 0; i < first.size(); i++) {
-        List<Object> a = first.get(i);
-        List<Object> b = other.get(i);
-        for (int c = 0; c < a.size(); c++) {
-          Object x = a.get(c);
-          Object y = b.get(c);
-          if (x instanceof Double dx && y instanceof Double dy) {
-            assertTrue(
-                who + ": row " + i + " column " + c + ": " + dx + " vs " + dy,
-                Math.abs(dx - dy) <= 1e-12 * Math.max(Math.abs(dx), Math.abs(dy)) + 1e-12);
-          } else {
-            assertEquals(who + ": row " + i + " column " + c, x, y);
-          }
-        }
-      }
+      OutputRows.assertSame(
+          what + " on " + String.join(" ", RUNNERS[r]), results.get(0), results.get(r));
     }
   }
 

@@ -126,9 +126,27 @@ public final class ParquetRows {
     @ProcessElement
     public void process(@Element ReadableFile file, OutputReceiver<Row> out) throws IOException {
       long n = 0;
-      try (ParquetRowFileReader reader = ParquetRowFileReader.open(file.getMetadata(), target)) {
-        while (reader.hasNext()) {
-          out.output(reader.next());
+      try (ParquetRowFileReader reader = openOrExplain(file)) {
+        while (true) {
+          Row row;
+          try {
+            if (!reader.hasNext()) {
+              break;
+            }
+            row = reader.next();
+          } catch (RuntimeException | StackOverflowError e) {
+            // A corrupt page can make the decoder throw anything (a page header's thrift parser
+            // even recurses without end); the user needs to know which file, and where.
+            throw new IOException(
+                file.getMetadata().resourceId()
+                    + ": unreadable Parquet data after "
+                    + n
+                    + " rows ("
+                    + describe(e)
+                    + ")",
+                e);
+          }
+          out.output(row);
           n++;
           if (rowsRead != null && (n & 1023) == 0) {
             rowsRead.inc(1024);
@@ -138,6 +156,24 @@ public final class ParquetRows {
       if (rowsRead != null) {
         rowsRead.inc(n & 1023);
       }
+    }
+
+    private ParquetRowFileReader openOrExplain(ReadableFile file) throws IOException {
+      try {
+        return ParquetRowFileReader.open(file.getMetadata(), target);
+      } catch (RuntimeException | StackOverflowError e) {
+        throw new IOException(
+            file.getMetadata().resourceId() + ": not a readable Parquet file (" + describe(e) + ")",
+            e);
+      }
+    }
+
+    private static String describe(Throwable e) {
+      if (e instanceof StackOverflowError) {
+        return "corrupt page header";
+      }
+      String m = e.getMessage();
+      return e.getClass().getSimpleName() + (m == null ? "" : ": " + m.replace('\n', ' '));
     }
   }
 

@@ -63,6 +63,7 @@ public final class OptionsParser {
       options.setRunner(RunnerPresets.defaultRunner());
     }
     RunnerPresets.apply(options, given);
+    dev.tripflow.pipelines.cluster.ClusterRunners.apply(options);
     options.setJobName("tripflow-" + command);
     return options;
   }

@@ -1,0 +1,166 @@
+package dev.tripflow.pipelines.cluster;
+
+import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * {@code tripflow cluster start|stop|status}: a real Flink or Spark standalone cluster on this
+ * machine, every process bound to 127.0.0.1, started from the jars tripflow runs on.
+ */
+public final class ClusterCommand implements Command {
+
+  /** Options of {@code tripflow cluster}. */
+  public interface Options extends PipelineOptions {
+    @Description("start, stop or status (also given as the first word: 'tripflow cluster start')")
+    @Validation.Required
+    String getAction();
+
+    void setAction(String value);
+
+    @Description("flink (a JobManager and TaskManagers) or spark (a master and workers)")
+    @Default.String("flink")
+    String getEngine();
+
+    void setEngine(String value);
+
+    @Description("Number of workers: Flink TaskManagers or Spark workers")
+    @Default.Integer(1)
+    int getWorkers();
+
+    void setWorkers(int value);
+
+    @Description("Task slots per Flink TaskManager, or cores per Spark worker")
+    @Default.Integer(2)
+    int getSlots();
+
+    void setSlots(int value);
+
+    @Description("Process memory of each Flink TaskManager (Flink needs at least 1600m here)")
+    @Default.String("1600m")
+    String getTaskManagerMemory();
+
+    void setTaskManagerMemory(String value);
+
+    @Description("Process memory of the Flink JobManager")
+    @Default.String("1024m")
+    String getJobManagerMemory();
+
+    void setJobManagerMemory(String value);
+
+    @Description("Memory each Spark worker offers its executors")
+    @Default.String("2g")
+    String getWorkerMemory();
+
+    void setWorkerMemory(String value);
+
+    @Description(
+        "Web UI port: the Flink dashboard and REST API (default 8081) or the Spark master's UI"
+            + " (default 8080); 0 = the engine's default")
+    @Default.Integer(0)
+    int getWebUiPort();
+
+    void setWebUiPort(int value);
+
+    @Description("Spark master port (default 7077); 0 = the default")
+    @Default.Integer(0)
+    int getMasterPort();
+
+    void setMasterPort(int value);
+
+    @Description("Attempts of Flink's fixed-delay restart strategy for a failed job")
+    @Default.Integer(5)
+    int getRestartAttempts();
+
+    void setRestartAttempts(int value);
+
+    @Description("Seconds to wait for the cluster to come up")
+    @Default.Integer(120)
+    int getStartTimeoutSeconds();
+
+    void setStartTimeoutSeconds(int value);
+
+    @Description(
+        "Directory of the cluster's configuration, logs and pid files"
+            + " (default ~/.tripflow/cluster/<engine>)")
+    @Default.String("")
+    String getClusterDir();
+
+    void setClusterDir(String value);
+  }
+
+  @Override
+  public String name() {
+    return "cluster";
+  }
+
+  @Override
+  public String summary() {
+    return "Start, stop or show a local Flink (or --engine=spark) standalone cluster on 127.0.0.1";
+  }
+
+  @Override
+  public Class<? extends PipelineOptions> optionsClass() {
+    return Options.class;
+  }
+
+  @Override
+  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
+    Options o = pipelineOptions.as(Options.class);
+    String engine = o.getEngine().toLowerCase(Locale.ROOT);
+    if (!engine.equals("flink") && !engine.equals("spark")) {
+      throw new UsageException("--engine must be flink or spark, not '" + o.getEngine() + "'");
+    }
+    if (o.getWorkers() < 1 || o.getSlots() < 1) {
+      throw new UsageException("--workers and --slots must be at least 1");
+    }
+    Path dir =
+        o.getClusterDir().isEmpty()
+            ? Path.of(System.getProperty("user.home"), ".tripflow", "cluster", engine)
+            : Path.of(o.getClusterDir());
+    dir = dir.toAbsolutePath().normalize();
+    String action = o.getAction().toLowerCase(Locale.ROOT);
+    if (engine.equals("flink")) {
+      FlinkCluster c = new FlinkCluster(o, dir);
+      return switch (action) {
+        case "start" -> c.start(out);
+        case "stop" -> c.stop(out);
+        case "status" -> c.status(out);
+        default -> throw badAction(o);
+      };
+    }
+    SparkCluster c = new SparkCluster(o, dir);
+    return switch (action) {
+      case "start" -> c.start(out);
+      case "stop" -> c.stop(out);
+      case "status" -> c.status(out);
+      default -> throw badAction(o);
+    };
+  }
+
+  private static UsageException badAction(Options o) {
+    return new UsageException("unknown action '" + o.getAction() + "'; use start, stop or status");
+  }
+
+  /** Deletes a directory tree if it exists. */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
