@@ -37,16 +37,16 @@ final class Processes {
   }
 
   /**
-   * A tripflow command on a runner. PartitionedRunner and DirectRunner run from the bundled jar
-   * exactly as {@code ./tripflow} starts it (class-data-sharing archive included when present);
-   * Flink and Spark run from the benchmark's classpath, which holds their runners.
+   * A tripflow command on a runner, run from the bundled jar exactly as {@code ./tripflow} starts
+   * it (class-data-sharing archive included when present), or from the benchmark's classpath when
+   * the jar is missing.
    */
   List<String> tripflowCommand(String runner, List<String> args) {
     List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
     Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
     Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
-    boolean bundled = runner.equals("PartitionedRunner") || runner.equals("DirectRunner");
-    if (bundled && Files.isRegularFile(jar)) {
+    // The bundled jar holds every runner (its manifest opens the JDK packages Spark needs).
+    if (Files.isRegularFile(jar)) {
       if (Files.isRegularFile(jsa)) {
         cmd.add("-XX:SharedArchiveFile=" + jsa);
         cmd.add("-Xlog:cds*=off");

@@ -40,6 +40,7 @@ public final class Tripflow {
             new DurationCommands.Predict(),
             new DurationCommands.Train(),
             new SqlCommand(),
+            new UploadCommand(),
             new ClusterCommand())) {
       commands.put(c.name(), c);
     }
@@ -78,12 +79,17 @@ public final class Tripflow {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    if (command instanceof ClusterCommand && rest.length > 0 && !rest[0].startsWith("-")) {
-      rest[0] = "--action=" + rest[0];
-    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       out.print(OptionsParser.help(command));
       return 0;
+    }
+    if (command instanceof ClusterCommand) {
+      if (rest.length > 0 && !rest[0].startsWith("-")) {
+        rest[0] = "--action=" + rest[0];
+      } else if (Arrays.stream(rest).noneMatch(a -> a.startsWith("--action"))) {
+        err.println("tripflow cluster: say what to do: tripflow " + command.usage());
+        return 2;
+      }
     }
     try {
       PipelineOptions options = OptionsParser.parse(command.name(), command.optionsClass(), rest);

@@ -8,6 +8,11 @@ public interface Command {
   /** The word users type, e.g. {@code revenue-report}. */
   String name();
 
+  /** What follows {@code tripflow} in the command's usage line. */
+  default String usage() {
+    return name() + " [--option=value ...]";
+  }
+
   /** One line for {@code tripflow --help}. */
   String summary();
 

@@ -64,6 +64,11 @@ public final class OptionsParser {
     }
     RunnerPresets.apply(options, given);
     dev.tripflow.pipelines.cluster.ClusterRunners.apply(options);
+    try {
+      dev.tripflow.io.gcs.KeyFileCredentials.apply(options);
+    } catch (java.io.IOException e) {
+      throw new UsageException(command + ": --serviceAccountKey=" + e.getMessage());
+    }
     options.setJobName("tripflow-" + command);
     return options;
   }
@@ -222,7 +227,7 @@ public final class OptionsParser {
   /** Renders a command's {@code --help}. */
   public static String help(Command command) {
     StringBuilder sb = new StringBuilder();
-    sb.append("Usage: tripflow ").append(command.name()).append(" [--option=value ...]\n\n");
+    sb.append("Usage: tripflow ").append(command.usage()).append("\n\n");
     sb.append(command.summary()).append("\n\nOptions:\n");
     for (OptionDoc o : document(command.optionsClass())) {
       sb.append("  --").append(o.name()).append("=<").append(o.type()).append(">");
@@ -239,7 +244,9 @@ public final class OptionsParser {
     }
     sb.append(
         "\nAny Beam pipeline option of the selected runner is accepted too"
-            + " (e.g. --partitions=4 for PartitionedRunner).\n");
+            + " (e.g. --partitions=4 for PartitionedRunner). gs:// paths take"
+            + " --serviceAccountKey=FILE (default: GOOGLE_APPLICATION_CREDENTIALS or the application"
+            + " default credentials) and Beam's --gcsEndpoint=URL.\n");
     return sb.toString();
   }
 }

@@ -105,6 +105,11 @@ public final class ClusterCommand implements Command {
   }
 
   @Override
+  public String usage() {
+    return "cluster start|stop|status [--engine=flink|spark] [--option=value ...]";
+  }
+
+  @Override
   public String summary() {
     return "Start, stop or show a local Flink (or --engine=spark) standalone cluster on 127.0.0.1";
   }
