@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines;
 
+import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Paths;
@@ -38,7 +39,7 @@ public final class HourlyRevenue {
   private HourlyRevenue() {}
 
   /** Options of {@code tripflow hourly-revenue}. */
-  public interface Options extends TripInputs.Options {
+  public interface Options extends TripInputs.Options, BigQueryOutput.Options {
     @Description("Only trips picked up at or after this local time (yyyy-MM-ddTHH:mm)")
     @Default.String("2020-01-01T00:00")
     String getSince();
@@ -145,7 +146,11 @@ public final class HourlyRevenue {
         throw new UsageException("--shards must be at least 1, not " + o.getShards());
       }
       TripInputs.resolve(o, out);
-      Paths.requireWritableDirectory("output", o.getOutput());
+      BigQuerySink bigQuery = BigQueryOutput.sink(o);
+      boolean parquet = BigQueryOutput.writesParquet(o);
+      if (parquet) {
+        Paths.requireWritableDirectory("output", o.getOutput());
+      }
       if (o.getOutputGreen() != null) {
         Paths.requireWritableDirectory("outputGreen", o.getOutputGreen());
       }
@@ -156,12 +161,17 @@ public final class HourlyRevenue {
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
       Result r = apply(p, o.getInputGreen(), o.getInputYellow(), style, since);
-      r.joined()
-          .apply(
-              "WriteJoined",
-              ParquetRows.write(o.getOutput())
-                  .withNumShards(o.getShards())
-                  .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+      if (parquet) {
+        r.joined()
+            .apply(
+                "WriteJoined",
+                ParquetRows.write(o.getOutput())
+                    .withNumShards(o.getShards())
+                    .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+      }
+      if (bigQuery != null) {
+        r.joined().apply("WriteBigQuery", bigQuery);
+      }
       if (o.getOutputGreen() != null) {
         r.green()
             .apply(
@@ -177,7 +187,7 @@ public final class HourlyRevenue {
       new RunSummary(name(), result)
           .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
           .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow())
-          .counterLine("rows written", "rows_written", "joined  " + o.getOutput())
+          .counterLine("rows written", "rows_written", "joined  " + (parquet ? o.getOutput() : "-"))
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }

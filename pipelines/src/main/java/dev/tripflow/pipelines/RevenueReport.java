@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines;
 
+import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Paths;
@@ -32,7 +33,7 @@ public final class RevenueReport {
   private RevenueReport() {}
 
   /** Options of {@code tripflow revenue-report}. */
-  public interface Options extends TripInputs.Options {
+  public interface Options extends TripInputs.Options, BigQueryOutput.Options {
     @Description("Output directory of the report, replaced atomically")
     @Default.String("data/report/revenue")
     String getOutput();
@@ -61,12 +62,19 @@ public final class RevenueReport {
   /** Builds and runs the whole job, waiting for it to finish. */
   public static PipelineResult run(Options options) {
     Pipeline pipeline = Pipeline.create(options);
-    applyReport(pipeline, options.getInputGreen(), options.getInputYellow())
-        .apply(
-            "WriteReport",
-            ParquetRows.write(options.getOutput())
-                .withNumShards(options.getShards())
-                .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+    PCollection<Row> report =
+        applyReport(pipeline, options.getInputGreen(), options.getInputYellow());
+    if (BigQueryOutput.writesParquet(options)) {
+      report.apply(
+          "WriteReport",
+          ParquetRows.write(options.getOutput())
+              .withNumShards(options.getShards())
+              .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+    }
+    BigQuerySink bigQuery = BigQueryOutput.sink(options);
+    if (bigQuery != null) {
+      report.apply("WriteBigQuery", bigQuery);
+    }
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return result;
@@ -97,7 +105,10 @@ public final class RevenueReport {
             "--shards must be at least 1, not " + o.getShards());
       }
       TripInputs.resolve(o, out);
-      Paths.requireWritableDirectory("output", o.getOutput());
+      BigQueryOutput.sink(o);
+      if (BigQueryOutput.writesParquet(o)) {
+        Paths.requireWritableDirectory("output", o.getOutput());
+      }
 
       Instant start = Instant.now();
       PipelineResult result = RevenueReport.run(o);
@@ -105,7 +116,10 @@ public final class RevenueReport {
           .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
           .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow())
           .line("bad rows", 0, "")
-          .counterLine("rows written", "rows_written", "report  " + o.getOutput())
+          .counterLine(
+              "rows written",
+              "rows_written",
+              "report  " + (BigQueryOutput.writesParquet(o) ? o.getOutput() : "-"))
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }

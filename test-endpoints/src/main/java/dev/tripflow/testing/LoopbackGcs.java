@@ -354,6 +354,37 @@ public final class LoopbackGcs implements AutoCloseable {
     }
   }
 
+  /** The account a request's bearer token belongs to, or null (shared with other endpoints). */
+  public String accountOf(String authorizationHeader) {
+    try {
+      Headers h = new Headers();
+      if (authorizationHeader != null) {
+        h.add("Authorization", authorizationHeader);
+      }
+      return authenticate(h);
+    } catch (Answer a) {
+      return null;
+    }
+  }
+
+  /** The objects of {@code bucket} whose names match a {@code gs://} glob's object part. */
+  public List<byte[]> readMatching(String bucket, String objectGlob) {
+    Bucket b = buckets.get(bucket);
+    List<byte[]> out = new ArrayList<>();
+    if (b == null) {
+      return out;
+    }
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(objectGlob).replace("*", "\\E.*\\Q"));
+    for (Blob blob : b.objects().values()) {
+      if (p.matcher(blob.name()).matches()) {
+        out.add(blob.data());
+      }
+    }
+    return out;
+  }
+
   private String authenticate(Headers headers) throws Answer {
     String auth = headers.getFirst("Authorization");
     if (auth == null || !auth.startsWith("Bearer ")) {

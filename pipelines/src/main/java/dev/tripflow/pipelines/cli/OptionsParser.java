@@ -70,7 +70,16 @@ public final class OptionsParser {
       throw new UsageException(command + ": --serviceAccountKey=" + e.getMessage());
     }
     options.setJobName("tripflow-" + command);
+    EXPLICIT.put(options.getOptionsId(), Set.copyOf(given));
     return options;
+  }
+
+  private static final Map<Long, Set<String>> EXPLICIT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The option names given on the command line that produced {@code options} (any view of it). */
+  public static Set<String> explicit(PipelineOptions options) {
+    return EXPLICIT.getOrDefault(options.getOptionsId(), Set.of());
   }
 
   /** Accepts {@code --name value} as well as {@code --name=value}. */

@@ -1,0 +1,92 @@
+package dev.tripflow.pipelines;
+
+import dev.tripflow.bigquery.BigQuerySink;
+import dev.tripflow.bigquery.BigQueryTableSpec;
+import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.UsageException;
+import java.util.Locale;
+import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** The BigQuery output a job may write instead of, or besides, its Parquet {@code --output}. */
+final class BigQueryOutput {
+  private BigQueryOutput() {}
+
+  /** Options of a job that can load its result into BigQuery. */
+  public interface Options extends PipelineOptions {
+    @Description(
+        "BigQuery table (project:dataset.table) to load the result into: instead of --output"
+            + " when --output is not given, else besides it. Load files are staged under"
+            + " --tempLocation=gs://...")
+    String getBigQueryTable();
+
+    void setBigQueryTable(String value);
+
+    @Description("BigQuery write disposition: WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY")
+    @Default.String("WRITE_TRUNCATE")
+    String getWriteDisposition();
+
+    void setWriteDisposition(String value);
+
+    @Description(
+        "Partition a created BigQuery table by month on this DATETIME column (\"\" = none)")
+    @Default.String("")
+    String getPartitionByMonth();
+
+    void setPartitionByMonth(String value);
+  }
+
+  /** Whether the job writes Parquet: always, unless only --bigQueryTable was given. */
+  static boolean writesParquet(Options o) {
+    return o.getBigQueryTable() == null || OptionsParser.explicit(o).contains("output");
+  }
+
+  /** The sink for --bigQueryTable, checked now; null when the option is not given. */
+  static BigQuerySink sink(Options o) {
+    if (o.getBigQueryTable() == null) {
+      return null;
+    }
+    BigQueryTableSpec spec;
+    try {
+      spec = BigQueryTableSpec.parse(o.getBigQueryTable());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--bigQueryTable=" + o.getBigQueryTable() + ": " + e.getMessage());
+    }
+    String project = o.as(GcpOptions.class).getProject();
+    if (spec.project() == null && project == null) {
+      throw new UsageException(
+          "--bigQueryTable="
+              + o.getBigQueryTable()
+              + ": name the project (project:dataset.table)"
+              + " or pass --project");
+    }
+    WriteDisposition write;
+    try {
+      write = WriteDisposition.valueOf(o.getWriteDisposition().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--writeDisposition="
+              + o.getWriteDisposition()
+              + ": expected WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY");
+    }
+    String temp = o.getTempLocation();
+    if (temp == null || !temp.startsWith("gs://")) {
+      throw new UsageException(
+          "--bigQueryTable needs --tempLocation=gs://bucket/path, where the load files are staged"
+              + (temp == null ? "" : " (not " + temp + ")"));
+    }
+    String table =
+        spec.project() == null
+            ? project + ":" + spec.dataset() + "." + spec.table()
+            : spec.toString();
+    BigQuerySink sink =
+        BigQuerySink.to(table).withWriteDisposition(write).withTempLocation(temp + "/bigquery");
+    if (!o.getPartitionByMonth().isEmpty()) {
+      sink = sink.withMonthlyPartitioning(o.getPartitionByMonth());
+    }
+    return sink;
+  }
+}
