@@ -150,6 +150,22 @@ public class BigQueryTest {
         refused.contains("BigQuery table is not empty: tripflow-test:taxi.revenue_report"));
   }
 
+  /** The issue's whole path: Parquet on gs:// in, a BigQuery table out, same rows as locally. */
+  @Test
+  public void fromGcsIntoBigQuery() throws Exception {
+    Path local = TMP.getRoot().toPath().resolve("report-local-2");
+    Cli.ok("revenue-report", "--sampleData=" + data, "--output=" + local);
+    Cli.ok(cloud("upload", "--from=" + data.resolve("pq"), "--to=gs://scratch/pq"));
+    Cli.ok(
+        cloud(
+            "revenue-report",
+            "--inputGreen=gs://scratch/pq/green/*/*/*.parquet",
+            "--inputYellow=gs://scratch/pq/yellow/*/*/*.parquet",
+            "--bigQueryTable=" + PROJECT + ":taxi.from_gcs"));
+    OutputRows.assertSame(
+        "gs:// to BigQuery", OutputRows.of(local), OutputRows.of(asParquet("from_gcs")));
+  }
+
   @Test
   public void hourlyRevenueIntoBigQueryBesidesParquet() throws Exception {
     Path local = TMP.getRoot().toPath().resolve("hourly");
