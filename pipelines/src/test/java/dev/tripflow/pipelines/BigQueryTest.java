@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripflow.testing.LoopbackBigQuery;
 import dev.tripflow.testing.LoopbackGcs;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +135,7 @@ public class BigQueryTest {
             "--writeDisposition=WRITE_APPEND"));
     assertEquals(2 * expected.size(), bq.rows(PROJECT, "taxi", "revenue_report").size());
     String refused =
-        fails(
+        Cli.fails(
             1,
             cloud(
                 "revenue-report",
@@ -182,10 +179,10 @@ public class BigQueryTest {
   @Test
   public void clearErrors() {
     String spec =
-        fails(2, cloud("revenue-report", "--sampleData=" + data, "--bigQueryTable=nodots"));
+        Cli.fails(2, cloud("revenue-report", "--sampleData=" + data, "--bigQueryTable=nodots"));
     assertTrue(spec, spec.contains("--bigQueryTable=nodots: not a BigQuery table"));
     String disposition =
-        fails(
+        Cli.fails(
             2,
             cloud(
                 "revenue-report",
@@ -195,25 +192,12 @@ public class BigQueryTest {
     assertTrue(
         disposition, disposition.contains("expected WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY"));
     String temp =
-        fails(
+        Cli.fails(
             2,
             "revenue-report",
             "--sampleData=" + data,
             "--bigQueryTable=p-roject:taxi.t",
             "--tempLocation=/tmp/x");
     assertTrue(temp, temp.contains("--bigQueryTable needs --tempLocation=gs://"));
-  }
-
-  private static String fails(int code, String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int got =
-        Tripflow.run(
-            args,
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    String e = err.toString(StandardCharsets.UTF_8);
-    assertEquals(e, code, got);
-    assertEquals("one line: " + e, 1, e.strip().lines().count());
-    return e;
   }
 }

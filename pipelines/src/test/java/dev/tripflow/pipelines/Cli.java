@@ -20,4 +20,21 @@ final class Cli {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8), 0, code);
   }
+
+  /**
+   * Runs {@code args}, asserts exit code {@code code} and an error of exactly one line, and returns
+   * that line.
+   */
+  static String fails(int code, String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int got =
+        Tripflow.run(
+            args,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(e, code, got);
+    assertEquals("one line: " + e, 1, e.strip().lines().count());
+    return e;
+  }
 }

@@ -5,9 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.tripflow.testing.LoopbackGcs;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -104,41 +101,29 @@ public class GcsTest {
     OutputRows.assertSame("revenue-report gs:// -> gs://", localReport, OutputRows.of(copy));
   }
 
-  private static String fails(int code, String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int got =
-        Tripflow.run(
-            args,
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    String e = err.toString(StandardCharsets.UTF_8);
-    assertEquals(e, code, got);
-    assertEquals("one line: " + e, 1, e.strip().lines().count());
-    return e;
-  }
-
   @Test
   public void clearErrors() throws Exception {
     String missing =
-        fails(2, "upload", "--from=" + data, "--to=gs://taxi/x", "--serviceAccountKey=/nope.json");
+        Cli.fails(
+            2, "upload", "--from=" + data, "--to=gs://taxi/x", "--serviceAccountKey=/nope.json");
     assertTrue(missing, missing.contains("--serviceAccountKey=/nope.json: no such key file"));
 
     Path bad = TMP.newFile("bad-key.json").toPath();
     Files.writeString(bad, "{\"type\": \"service_account\", \"private_key\": \"SECRET-MATERIAL\"");
     String badKey =
-        fails(2, "upload", "--from=" + data, "--to=gs://taxi/x", "--serviceAccountKey=" + bad);
+        Cli.fails(2, "upload", "--from=" + data, "--to=gs://taxi/x", "--serviceAccountKey=" + bad);
     assertTrue(badKey, badKey.contains(bad + ": not a Google credentials key file"));
     assertFalse("the key's contents leaked: " + badKey, badKey.contains("SECRET-MATERIAL"));
 
-    String noBucket = fails(2, cloud("upload", "--from=" + data, "--to=gs://no-such-bucket/x"));
+    String noBucket = Cli.fails(2, cloud("upload", "--from=" + data, "--to=gs://no-such-bucket/x"));
     assertTrue(noBucket, noBucket.contains("bucket no-such-bucket not found"));
 
-    String denied = fails(2, cloud("upload", "--from=" + data, "--to=gs://locked/x"));
+    String denied = Cli.fails(2, cloud("upload", "--from=" + data, "--to=gs://locked/x"));
     assertTrue(
         denied, denied.contains("permission denied for runner@tripflow-test.iam on bucket locked"));
 
     String noInput =
-        fails(
+        Cli.fails(
             2,
             cloud(
                 "revenue-report",

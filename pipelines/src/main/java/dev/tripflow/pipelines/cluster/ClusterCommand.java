@@ -135,16 +135,7 @@ public final class ClusterCommand implements Command {
             : Path.of(o.getClusterDir());
     dir = dir.toAbsolutePath().normalize();
     String action = o.getAction().toLowerCase(Locale.ROOT);
-    if (engine.equals("flink")) {
-      FlinkCluster c = new FlinkCluster(o, dir);
-      return switch (action) {
-        case "start" -> c.start(out);
-        case "stop" -> c.stop(out);
-        case "status" -> c.status(out);
-        default -> throw badAction(o);
-      };
-    }
-    SparkCluster c = new SparkCluster(o, dir);
+    LocalCluster c = engine.equals("flink") ? new FlinkCluster(o, dir) : new SparkCluster(o, dir);
     return switch (action) {
       case "start" -> c.start(out);
       case "stop" -> c.stop(out);

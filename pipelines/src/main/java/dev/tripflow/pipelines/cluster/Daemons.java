@@ -178,6 +178,69 @@ final class Daemons {
     return wasAlive;
   }
 
+  /** Refuses to start a second cluster from the same directory while one of its processes lives. */
+  void requireNoneRunning(String engine, String stopCommand) {
+    List<Daemon> running = recorded().stream().filter(Daemon::alive).toList();
+    if (!running.isEmpty()) {
+      throw new dev.tripflow.pipelines.cli.UsageException(
+          "cluster start: a "
+              + engine
+              + " cluster started from "
+              + dir
+              + " is still running (pids "
+              + String.join(", ", running.stream().map(d -> d.name() + " " + d.pid()).toList())
+              + "); run '"
+              + stopCommand
+              + "' first");
+    }
+  }
+
+  /**
+   * Stops every recorded daemon, the one named {@code last} (the master) after the others, and
+   * prints a line per process and a summary.
+   */
+  int stopAll(String engine, String last, java.io.PrintStream out) throws IOException {
+    List<Daemon> recorded = new ArrayList<>(recorded());
+    if (recorded.isEmpty()) {
+      out.println("no " + engine + " cluster was started from " + dir);
+      return 0;
+    }
+    recorded.sort((a, b) -> Boolean.compare(a.name().equals(last), b.name().equals(last)));
+    int stopped = 0;
+    for (Daemon d : recorded) {
+      boolean alive = stop(d, 15);
+      out.printf(
+          java.util.Locale.ROOT,
+          "  %-14s pid %-8d %s%n",
+          d.name(),
+          d.pid(),
+          alive ? "stopped" : "not running");
+      stopped += alive ? 1 : 0;
+    }
+    out.printf(
+        java.util.Locale.ROOT,
+        "stopped %d process(es) of the %s cluster in %s%n",
+        stopped,
+        engine,
+        dir);
+    return 0;
+  }
+
+  /** Prints the recorded processes and whether each still runs; returns how many are recorded. */
+  int printProcesses(String engine, java.io.PrintStream out) {
+    List<Daemon> recorded = recorded();
+    out.println(engine + " cluster in " + dir);
+    for (Daemon d : recorded) {
+      out.printf(
+          java.util.Locale.ROOT,
+          "  %-14s pid %-8d %s%n",
+          d.name(),
+          d.pid(),
+          d.alive() ? "running" : "gone");
+    }
+    return recorded.size();
+  }
+
   /** Kills one daemon at once (SIGKILL), as a crashed machine would; keeps its pid file. */
   static void kill(Daemon d) {
     d.handle().ifPresent(ProcessHandle::destroyForcibly);

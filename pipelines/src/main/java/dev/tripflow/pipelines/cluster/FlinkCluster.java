@@ -22,7 +22,7 @@ import java.util.Optional;
  * conf/config.yaml} under the cluster directory and sized the way Flink's start scripts size them
  * ({@code BashJavaUtils}).
  */
-final class FlinkCluster {
+final class FlinkCluster implements LocalCluster {
   static final String JOB_MANAGER = "jobmanager";
   private static final String ENTRYPOINT =
       "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
@@ -42,17 +42,9 @@ final class FlinkCluster {
     this.restPort = o.getWebUiPort() > 0 ? o.getWebUiPort() : 8081;
   }
 
-  int start(PrintStream out) throws IOException, InterruptedException {
-    List<Daemons.Daemon> running =
-        daemons.recorded().stream().filter(Daemons.Daemon::alive).toList();
-    if (!running.isEmpty()) {
-      throw new UsageException(
-          "cluster start: a Flink cluster started from "
-              + dir
-              + " is still running (pids "
-              + pids(running)
-              + "); run 'tripflow cluster stop' first");
-    }
+  @Override
+  public int start(PrintStream out) throws IOException, InterruptedException {
+    daemons.requireNoneRunning("Flink", "tripflow cluster stop");
     if (!Rest.portFree(restPort)) {
       throw new UsageException(
           "cluster start: port "
@@ -227,42 +219,19 @@ final class FlinkCluster {
         "");
   }
 
-  int stop(PrintStream out) throws IOException {
-    List<Daemons.Daemon> recorded = daemons.recorded();
-    if (recorded.isEmpty()) {
-      out.println("no Flink cluster was started from " + dir);
-      return 0;
-    }
-    int stopped = 0;
+  @Override
+  public int stop(PrintStream out) throws IOException {
     // TaskManagers first, then the JobManager, like Flink's stop-cluster.sh.
-    List<Daemons.Daemon> order = new ArrayList<>(recorded);
-    order.sort(
-        (a, b) -> Boolean.compare(a.name().equals(JOB_MANAGER), b.name().equals(JOB_MANAGER)));
-    for (Daemons.Daemon d : order) {
-      boolean alive = daemons.stop(d, 15);
-      out.printf(
-          Locale.ROOT,
-          "  %-14s pid %-8d %s%n",
-          d.name(),
-          d.pid(),
-          alive ? "stopped" : "not running");
-      stopped += alive ? 1 : 0;
-    }
-    out.printf(Locale.ROOT, "stopped %d process(es) of the Flink cluster in %s%n", stopped, dir);
-    return 0;
+    return daemons.stopAll("Flink", JOB_MANAGER, out);
   }
 
-  int status(PrintStream out) {
-    List<Daemons.Daemon> recorded = daemons.recorded();
-    out.println("Flink cluster in " + dir);
-    for (Daemons.Daemon d : recorded) {
-      out.printf(
-          Locale.ROOT, "  %-14s pid %-8d %s%n", d.name(), d.pid(), d.alive() ? "running" : "gone");
-    }
+  @Override
+  public int status(PrintStream out) {
+    int recorded = daemons.printProcesses("Flink", out);
     Optional<JsonNode> overview = Rest.get(restPort, "/overview");
     if (overview.isEmpty()) {
       out.printf(Locale.ROOT, "no Flink REST API answers on 127.0.0.1:%d%n", restPort);
-      return recorded.isEmpty() ? 3 : 1;
+      return recorded == 0 ? 3 : 1;
     }
     JsonNode ov = overview.get();
     out.printf(
@@ -310,9 +279,5 @@ final class FlinkCluster {
   private static String flinkVersion() {
     String v = org.apache.flink.runtime.util.EnvironmentInformation.getVersion();
     return v == null ? "" : v;
-  }
-
-  static String pids(List<Daemons.Daemon> ds) {
-    return String.join(", ", ds.stream().map(d -> d.name() + " " + d.pid()).toList());
   }
 }

@@ -20,7 +20,7 @@ import java.util.Optional;
  * executors from {@code SPARK_HOME/jars}; the cluster directory's {@code spark-home/jars} holds the
  * same jars tripflow runs on, so no Spark distribution is needed.
  */
-final class SparkCluster {
+final class SparkCluster implements LocalCluster {
   static final String MASTER = "master";
   private static final int FIRST_WORKER_UI_PORT = 8082;
 
@@ -42,17 +42,9 @@ final class SparkCluster {
     return "spark://127.0.0.1:" + masterPort;
   }
 
-  int start(PrintStream out) throws IOException, InterruptedException {
-    List<Daemons.Daemon> running =
-        daemons.recorded().stream().filter(Daemons.Daemon::alive).toList();
-    if (!running.isEmpty()) {
-      throw new UsageException(
-          "cluster start: a Spark cluster started from "
-              + dir
-              + " is still running (pids "
-              + FlinkCluster.pids(running)
-              + "); run 'tripflow cluster stop --engine=spark' first");
-    }
+  @Override
+  public int start(PrintStream out) throws IOException, InterruptedException {
+    daemons.requireNoneRunning("Spark", "tripflow cluster stop --engine=spark");
     for (int port : List.of(masterPort, uiPort)) {
       if (!Rest.portFree(port)) {
         throw new UsageException(
@@ -183,39 +175,18 @@ final class SparkCluster {
             + daemons.logDir());
   }
 
-  int stop(PrintStream out) throws IOException {
-    List<Daemons.Daemon> recorded = new ArrayList<>(daemons.recorded());
-    if (recorded.isEmpty()) {
-      out.println("no Spark cluster was started from " + dir);
-      return 0;
-    }
-    recorded.sort((a, b) -> Boolean.compare(a.name().equals(MASTER), b.name().equals(MASTER)));
-    int stopped = 0;
-    for (Daemons.Daemon d : recorded) {
-      boolean alive = daemons.stop(d, 15);
-      out.printf(
-          Locale.ROOT,
-          "  %-14s pid %-8d %s%n",
-          d.name(),
-          d.pid(),
-          alive ? "stopped" : "not running");
-      stopped += alive ? 1 : 0;
-    }
-    out.printf(Locale.ROOT, "stopped %d process(es) of the Spark cluster in %s%n", stopped, dir);
-    return 0;
+  @Override
+  public int stop(PrintStream out) throws IOException {
+    return daemons.stopAll("Spark", MASTER, out);
   }
 
-  int status(PrintStream out) {
-    List<Daemons.Daemon> recorded = daemons.recorded();
-    out.println("Spark cluster in " + dir);
-    for (Daemons.Daemon d : recorded) {
-      out.printf(
-          Locale.ROOT, "  %-14s pid %-8d %s%n", d.name(), d.pid(), d.alive() ? "running" : "gone");
-    }
+  @Override
+  public int status(PrintStream out) {
+    int recorded = daemons.printProcesses("Spark", out);
     Optional<JsonNode> state = Rest.get(uiPort, "/json/");
     if (state.isEmpty()) {
       out.printf(Locale.ROOT, "no Spark master web UI answers on 127.0.0.1:%d%n", uiPort);
-      return recorded.isEmpty() ? 3 : 1;
+      return recorded == 0 ? 3 : 1;
     }
     JsonNode s = state.get();
     out.printf(
