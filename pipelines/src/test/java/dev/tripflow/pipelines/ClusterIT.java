@@ -86,11 +86,12 @@ public class ClusterIT {
       assertTrue(status, status.contains("slots 4 (4 free)"));
 
       // revenue-report on the cluster gives the local answer, and the dashboard lists the job.
+      // Its paths are relative to the command's directory, which the TaskManagers do not share.
       Path report = TMP.getRoot().toPath().resolve("report-flink");
       tripflow(
           "revenue-report",
-          sample(),
-          "--output=" + report,
+          "--sampleData=data",
+          "--output=report-flink",
           "--runner=FlinkRunner",
           master,
           "--parallelism=2");
@@ -307,6 +308,7 @@ public class ClusterIT {
     Path log = Files.createTempFile(TMP.getRoot().toPath(), args[0], ".log");
     Process p =
         new ProcessBuilder(cmd)
+            .directory(TMP.getRoot())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

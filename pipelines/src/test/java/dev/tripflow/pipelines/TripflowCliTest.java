@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -139,5 +140,27 @@ public class TripflowCliTest {
     assertOneLineError(
         run("revenue-report", "--inputGreen=/tripflow-missing-input.parquet"),
         "--inputGreen=/tripflow-missing-input.parquet: no such file");
+  }
+
+  /** Relative local paths become absolute (cluster workers run elsewhere); gs:// stays. */
+  @Test
+  public void relativePathsBecomeAbsolute() {
+    RevenueReport.Options o =
+        dev.tripflow.pipelines.cli.OptionsParser.parse(
+            "revenue-report",
+            RevenueReport.Options.class,
+            new String[] {"--inputGreen=pq/green/*/*.parquet", "--inputYellow=gs://b/y/*.parquet"});
+    String cwd = Path.of("").toAbsolutePath().toString();
+    assertEquals(cwd + "/pq/green/*/*.parquet", o.getInputGreen());
+    assertEquals("gs://b/y/*.parquet", o.getInputYellow());
+    assertEquals(cwd + "/data/report/revenue", o.getOutput());
+    SqlCommand.Options sql =
+        dev.tripflow.pipelines.cli.OptionsParser.parse(
+            "sql",
+            SqlCommand.Options.class,
+            new String[] {
+              "--table=t=x/*.parquet", "--table=u=gs://b/u.parquet", "--query=SELECT 1"
+            });
+    assertEquals(List.of("t=" + cwd + "/x/*.parquet", "u=gs://b/u.parquet"), sql.getTable());
   }
 }

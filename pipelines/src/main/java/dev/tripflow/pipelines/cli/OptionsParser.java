@@ -70,8 +70,71 @@ public final class OptionsParser {
       throw new UsageException(command + ": --serviceAccountKey=" + e.getMessage());
     }
     options.setJobName("tripflow-" + command);
+    absolutePaths(options, type);
     EXPLICIT.put(options.getOptionsId(), Set.copyOf(given));
     return options;
+  }
+
+  /** The options that name local files or directories (sql's --table holds name=path pairs). */
+  static final Set<String> PATH_OPTIONS =
+      Set.of(
+          "input",
+          "inputGreen",
+          "inputYellow",
+          "sampleData",
+          "model",
+          "schemaFile",
+          "output",
+          "outputGreen",
+          "outputYellow",
+          "deadLetterOutput",
+          "from");
+
+  /**
+   * Makes relative local paths absolute, against this process's working directory: the workers of a
+   * cluster job run elsewhere (a TaskManager's directory is its cluster's), and must read and write
+   * the files the user meant. Remote paths ({@code gs://...}) are left as they are.
+   */
+  static void absolutePaths(PipelineOptions options, Class<? extends PipelineOptions> type) {
+    PipelineOptions view = options.as(type);
+    for (Method getter : type.getMethods()) {
+      String name = propertyName(getter);
+      if (name == null || !getter.getDeclaringClass().getName().startsWith("dev.tripflow.")) {
+        continue;
+      }
+      try {
+        if (PATH_OPTIONS.contains(name) && getter.getReturnType() == String.class) {
+          String value = (String) getter.invoke(view);
+          String abs = absolute(value);
+          if (abs != null && !abs.equals(value)) {
+            type.getMethod(
+                    "set" + Character.toUpperCase(name.charAt(0)) + name.substring(1), String.class)
+                .invoke(view, abs);
+          }
+        } else if (name.equals("table") && getter.getReturnType() == List.class) {
+          @SuppressWarnings("unchecked")
+          List<String> pairs = (List<String>) getter.invoke(view);
+          if (pairs == null) {
+            continue;
+          }
+          List<String> out = new ArrayList<>();
+          for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            out.add(eq < 0 ? pair : pair.substring(0, eq + 1) + absolute(pair.substring(eq + 1)));
+          }
+          type.getMethod("setTable", List.class).invoke(view, out);
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("option --" + name + " of " + type.getName(), e);
+      }
+    }
+  }
+
+  private static String absolute(String value) {
+    if (value == null || value.isBlank() || !Paths.isLocal(value) || value.startsWith("file:")) {
+      return value;
+    }
+    return java.nio.file.Path.of(value).toAbsolutePath().normalize().toString();
   }
 
   private static final Map<Long, Set<String>> EXPLICIT =
