@@ -48,6 +48,7 @@ public final class Tripflow {
   }
 
   public static void main(String[] args) {
+    dev.tripflow.pipelines.cli.RunnerOptionsFilter.install(args);
     int code = run(args, System.out, System.err);
     System.out.flush();
     System.exit(code);

@@ -41,6 +41,11 @@ public final class OptionsParser {
       int eq = arg.indexOf('=');
       String name = arg.substring(2, eq < 0 ? arg.length() : eq);
       if (!known.contains(name)) {
+        String owner = runnerOwning(name);
+        if (owner != null) {
+          throw new UsageException(
+              command + ": --" + name + " is a " + owner + " option; add --runner=" + owner);
+        }
         throw new UsageException(
             command
                 + ": unknown option --"
@@ -143,6 +148,26 @@ public final class OptionsParser {
   /** The option names given on the command line that produced {@code options} (any view of it). */
   public static Set<String> explicit(PipelineOptions options) {
     return EXPLICIT.getOrDefault(options.getOptionsId(), Set.of());
+  }
+
+  /** The runner whose own options interface declares {@code name}, when it is not selected. */
+  private static String runnerOwning(String name) {
+    String[][] runners = {
+      {"FlinkRunner", "org.apache.beam.runners.flink.FlinkPipelineOptions"},
+      {"SparkRunner", "org.apache.beam.runners.spark.SparkPipelineOptions"}
+    };
+    for (String[] r : runners) {
+      try {
+        for (Method m : Class.forName(r[1]).getMethods()) {
+          if (name.equals(propertyName(m))) {
+            return r[0];
+          }
+        }
+      } catch (ClassNotFoundException | LinkageError e) {
+        // that runner is not on the classpath
+      }
+    }
+    return null;
   }
 
   /** Accepts {@code --name value} as well as {@code --name=value}. */
