@@ -292,8 +292,9 @@ public final class OptionsParser {
         new OptionDoc(
             "runner",
             "String",
-            "Beam runner: PartitionedRunner (in-process, --partitions=N threads), DirectRunner, or any"
-                + " runner on the classpath",
+            "Beam runner: PartitionedRunner (in-process, --partitions=N threads), DirectRunner,"
+                + " FlinkRunner (--flinkMaster=HOST:PORT or [local]) or SparkRunner"
+                + " (--sparkMaster=local[N] or spark://HOST:PORT)",
             RunnerPresets.defaultRunner().getSimpleName(),
             false));
     return out;
