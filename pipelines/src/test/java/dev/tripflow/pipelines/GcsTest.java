@@ -130,6 +130,23 @@ public class GcsTest {
                 "--inputGreen=gs://no-such-bucket/green/*.parquet",
                 "--inputYellow=gs://taxi/none/*.parquet",
                 "--output=gs://taxi/out"));
-    assertTrue(noInput, noInput.contains("--inputGreen=gs://no-such-bucket/green/*.parquet"));
+    assertTrue(
+        noInput,
+        noInput.contains(
+            "--inputGreen=gs://no-such-bucket/green/*.parquet: bucket no-such-bucket not found"));
+
+    String lockedInput =
+        Cli.fails(
+            2,
+            cloud(
+                "revenue-report",
+                "--inputGreen=gs://locked/green/*.parquet",
+                "--inputYellow=gs://taxi/none/*.parquet",
+                "--output=gs://taxi/out"));
+    assertTrue(
+        lockedInput,
+        lockedInput.contains(
+            "--inputGreen=gs://locked/green/*.parquet: permission denied for"
+                + " runner@tripflow-test.iam on bucket locked"));
   }
 }

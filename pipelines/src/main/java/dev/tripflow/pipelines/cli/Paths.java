@@ -69,8 +69,48 @@ public final class Paths {
       }
       return files;
     } catch (IOException | IllegalArgumentException e) {
+      String why = glob.startsWith("gs://") ? gcsReason(options, glob) : null;
       throw new UsageException(
-          "--" + option + "=" + glob + ": " + OptionsParser.firstLine(e.getMessage()));
+          "--"
+              + option
+              + "="
+              + glob
+              + ": "
+              + (why != null ? why : OptionsParser.firstLine(e.getMessage())));
+    }
+  }
+
+  /**
+   * Why a gs:// glob could not be listed, when its bucket says so: missing, or closed to the
+   * caller's account. Null when the bucket answers (the listing failed for another reason).
+   */
+  private static String gcsReason(PipelineOptions options, String glob) {
+    org.apache.beam.sdk.extensions.gcp.util.gcsfs.GcsPath path;
+    try {
+      path = org.apache.beam.sdk.extensions.gcp.util.gcsfs.GcsPath.fromUri(glob);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    String bucket = path.getBucket();
+    try {
+      org.apache.beam.sdk.extensions.gcp.options.GcsOptions gcs =
+          options.as(org.apache.beam.sdk.extensions.gcp.options.GcsOptions.class);
+      return gcs.getGcsUtil().getBucket(path) == null ? "bucket " + bucket + " not found" : null;
+    } catch (java.io.FileNotFoundException e) {
+      return "bucket " + bucket + " not found";
+    } catch (java.nio.file.AccessDeniedException e) {
+      com.google.auth.Credentials c =
+          options
+              .as(org.apache.beam.sdk.extensions.gcp.options.GcpOptions.class)
+              .getGcpCredential();
+      return "permission denied for "
+          + (c == null
+              ? "the default credentials"
+              : dev.tripflow.io.gcs.KeyFileCredentials.accountOf(c))
+          + " on bucket "
+          + bucket;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
