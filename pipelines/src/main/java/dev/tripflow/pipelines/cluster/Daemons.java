@@ -3,7 +3,6 @@ package dev.tripflow.pipelines.cluster;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +100,7 @@ final class Daemons {
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
     cmd.add("-Dorg.slf4j.simpleLogger.showShortLogName=false");
     cmd.add("-Dorg.slf4j.simpleLogger.showThreadName=true");
+    cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS");
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add(mainClass);
@@ -264,26 +264,9 @@ final class Daemons {
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
   }
 
-  /** This JVM's own classpath: the bundled jar when tripflow runs from it, else the JVM's. */
-  static String ownClasspath() {
-    try {
-      Path self =
-          Path.of(Daemons.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (Files.isRegularFile(self) && self.toString().endsWith(".jar")) {
-        String cp = System.getProperty("java.class.path");
-        if (cp.equals(self.toString()) || !cp.contains(File.pathSeparator)) {
-          return self.toString();
-        }
-      }
-    } catch (URISyntaxException | SecurityException | NullPointerException e) {
-      // fall through to the JVM's classpath
-    }
-    return System.getProperty("java.class.path");
-  }
-
-  /** The bundled jar itself when tripflow runs from it, else empty. */
+  /** The bundled jar when tripflow runs from it ({@code java -jar}: the classpath is that jar). */
   static Optional<Path> bundledJar() {
-    String cp = ownClasspath();
+    String cp = System.getProperty("java.class.path");
     return cp.endsWith(".jar") && !cp.contains(File.pathSeparator)
         ? Optional.of(Path.of(cp))
         : Optional.empty();

@@ -100,8 +100,6 @@ final class FlinkCluster implements LocalCluster {
     List<String> jvm = new ArrayList<>(Arrays.asList(memory.get(0).trim().split("\\s+")));
     Path log = daemons.logDir().resolve(name + ".log");
     jvm.add("-Dlog.file=" + log);
-    jvm.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-    jvm.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS");
     List<String> args = new ArrayList<>(List.of("--configDir", conf.toString()));
     if (memory.size() > 1 && !memory.get(1).isBlank()) {
       args.addAll(Arrays.asList(memory.get(1).trim().split("\\s+")));
