@@ -2,7 +2,9 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.bigquery.BigQueryTableSpec;
+import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.util.Locale;
 import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
@@ -21,12 +23,22 @@ final class BigQueryOutput {
         "BigQuery table (project:dataset.table) to load the result into: instead of --output"
             + " when --output is not given, else besides it. Load files are staged under"
             + " --tempLocation=gs://...")
+    @Param(
+        label = "BigQuery table",
+        example = "my-project:taxi.revenue_report",
+        regex = Forms.BIGQUERY_TABLE,
+        form = Forms.BIGQUERY_TABLE_FORM)
     String getBigQueryTable();
 
     void setBigQueryTable(String value);
 
     @Description("BigQuery write disposition: WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY")
     @Default.String("WRITE_TRUNCATE")
+    @Param(
+        label = "BigQuery write disposition",
+        example = "WRITE_APPEND",
+        regex = "^(WRITE_TRUNCATE|WRITE_APPEND|WRITE_EMPTY)$",
+        form = "WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY")
     String getWriteDisposition();
 
     void setWriteDisposition(String value);
@@ -34,6 +46,11 @@ final class BigQueryOutput {
     @Description(
         "Partition a created BigQuery table by month on this DATETIME column (\"\" = none)")
     @Default.String("")
+    @Param(
+        label = "Monthly partition column",
+        example = "revenue_month",
+        regex = "^[A-Za-z_][A-Za-z0-9_]*$",
+        form = "a column name")
     String getPartitionByMonth();
 
     void setPartitionByMonth(String value);

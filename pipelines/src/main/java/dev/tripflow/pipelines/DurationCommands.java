@@ -3,6 +3,8 @@ package dev.tripflow.pipelines;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -45,6 +47,11 @@ final class DurationCommands {
   /** Options shared by both commands: which trips to read. */
   public interface TripOptions extends PipelineOptions {
     @Description("Trips: green or yellow Parquet file or glob (default: the sample data's)")
+    @Param(
+        label = "Trips input",
+        example = "data/pq/green/2020/*/*.parquet",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInput();
 
     void setInput(String value);
@@ -52,12 +59,22 @@ final class DurationCommands {
     @Description(
         "Service of the input trips: green or yellow (default: read from the input's columns,"
             + " lpep_ for green, tpep_ for yellow; green for the sample data)")
+    @Param(
+        label = "Service",
+        example = "green",
+        regex = "^(green|yellow)$",
+        form = "green or yellow")
     String getService();
 
     void setService(String value);
 
     @Description("Directory of the sample data used when no input is given")
     @Default.String("data")
+    @Param(
+        label = "Sample data directory",
+        example = "data",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getSampleData();
 
     void setSampleData(String value);
@@ -66,12 +83,22 @@ final class DurationCommands {
   /** Options of {@code tripflow predict-duration}. */
   public interface PredictOptions extends TripOptions {
     @Description("Model JSON written by train-duration-model (default: the bundled model)")
+    @Param(
+        label = "Model file",
+        example = "data/model/duration-model.json",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getModel();
 
     void setModel(String value);
 
     @Description("Trips scored per batch (the buffer of the mapPartitions-style DoFn)")
     @Default.Integer(10_000)
+    @Param(
+        label = "Batch size",
+        example = "10000",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getBatchSize();
 
     void setBatchSize(int value);
@@ -79,12 +106,22 @@ final class DurationCommands {
     @Description(
         "Output directory: the trips with predicted_duration (minutes), replaced atomically")
     @Default.String("data/report/predictions")
+    @Param(
+        label = "Predictions output",
+        example = "data/report/predictions",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Number of Parquet files to write")
     @Default.Integer(1)
+    @Param(
+        label = "Output files",
+        example = "4",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getShards();
 
     void setShards(int value);
@@ -94,6 +131,11 @@ final class DurationCommands {
   public interface TrainOptions extends TripOptions {
     @Description("Where to write the model JSON")
     @Default.String("data/model/duration-model.json")
+    @Param(
+        label = "Model output",
+        example = "data/model/duration-model.json",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);

@@ -1,6 +1,8 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.PrintStream;
@@ -20,12 +22,14 @@ final class GenerateCommand implements Command {
         "Directory to write into: Parquet under pq/<service>/<yyyy>/<MM>/, gzip CSV under"
             + " raw/<service>/<yyyy>/<MM>/")
     @Default.String("data")
+    @Param(label = "Output directory", example = "data", regex = Forms.PATH, form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Year of the trips")
     @Default.Integer(2020)
+    @Param(label = "Year", example = "2021", regex = "^[0-9]{4}$", form = "a year, YYYY")
     int getYear();
 
     void setYear(int value);
@@ -34,6 +38,11 @@ final class GenerateCommand implements Command {
         "Green + yellow trips for the year, split between services and months as in the real"
             + " 2020 data (0 = use --fraction)")
     @Default.Long(100_000)
+    @Param(
+        label = "Taxi trips",
+        example = "1000000",
+        regex = Forms.NON_NEGATIVE,
+        form = "a whole number")
     long getRows();
 
     void setRows(long value);
@@ -42,36 +51,62 @@ final class GenerateCommand implements Command {
         "Alternative to --rows: this fraction of the real 2020 volume (green 1.73M + yellow"
             + " 24.6M rows); 1.0 is the real volume")
     @Default.Double(0.0)
+    @Param(
+        label = "Fraction of the real volume",
+        example = "0.1",
+        regex = "^[0-9]+(\\.[0-9]+)?$",
+        form = "a non-negative number")
     double getFraction();
 
     void setFraction(double value);
 
     @Description("FHVHV trips for the year (-1 = a quarter of the taxi rows)")
     @Default.Long(-1)
+    @Param(
+        label = "FHVHV trips",
+        example = "250000",
+        regex = "^(-1|[0-9]+)$",
+        form = "-1 or a whole number")
     long getFhvhvRows();
 
     void setFhvhvRows(long value);
 
     @Description("Services to generate, comma-separated: green, yellow, fhvhv")
     @Default.String("green,yellow,fhvhv")
+    @Param(
+        label = "Services",
+        example = "green,yellow",
+        regex = "^(green|yellow|fhvhv)(,(green|yellow|fhvhv))*$",
+        form = "a comma-separated list of green, yellow, fhvhv")
     String getServices();
 
     void setServices(String value);
 
     @Description("Formats to write, comma-separated: parquet, csv")
     @Default.String("parquet,csv")
+    @Param(
+        label = "Formats",
+        example = "parquet",
+        regex = "^(parquet|csv)(,(parquet|csv))?$",
+        form = "parquet, csv or parquet,csv")
     String getFormats();
 
     void setFormats(String value);
 
     @Description("Random seed: the same seed writes the same files")
     @Default.Long(42)
+    @Param(label = "Random seed", example = "7")
     long getSeed();
 
     void setSeed(long value);
 
     @Description("Most rows per Parquet file; a larger month is split into several part files")
     @Default.Long(1_000_000)
+    @Param(
+        label = "Rows per file",
+        example = "500000",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     long getRowsPerFile();
 
     void setRowsPerFile(long value);
@@ -80,12 +115,18 @@ final class GenerateCommand implements Command {
         "Fraction of CSV lines replaced by malformed ones (wrong field count, bad number, bad"
             + " timestamp), to exercise dead-letter handling; Parquet is never affected")
     @Default.Double(0.0)
+    @Param(
+        label = "Malformed CSV fraction",
+        example = "0.01",
+        regex = "^(0(\\.[0-9]+)?|1(\\.0+)?|\\.[0-9]+)$",
+        form = "a fraction from 0 to 1")
     double getMalformedFraction();
 
     void setMalformedFraction(double value);
 
     @Description("Threads writing months in parallel (0 = number of cores)")
     @Default.Integer(0)
+    @Param(label = "Threads", example = "2", regex = Forms.NON_NEGATIVE, form = "a whole number")
     int getThreads();
 
     void setThreads(int value);

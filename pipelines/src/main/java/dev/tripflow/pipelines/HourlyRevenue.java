@@ -3,6 +3,8 @@ package dev.tripflow.pipelines;
 import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -42,22 +44,42 @@ public final class HourlyRevenue {
   public interface Options extends TripInputs.Options, BigQueryOutput.Options {
     @Description("Only trips picked up at or after this local time (yyyy-MM-ddTHH:mm)")
     @Default.String("2020-01-01T00:00")
+    @Param(
+        label = "Since",
+        example = "2020-01-01T00:00",
+        regex = Forms.LOCAL_DATE_TIME,
+        form = Forms.LOCAL_DATE_TIME_FORM)
     String getSince();
 
     void setSince(String value);
 
     @Description("Output directory of the joined green/yellow hourly revenue, replaced atomically")
     @Default.String("data/report/hourly/total")
+    @Param(
+        label = "Joined output",
+        example = "data/report/hourly/total",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Also write green's hourly revenue here")
+    @Param(
+        label = "Green output",
+        example = "data/report/hourly/green",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutputGreen();
 
     void setOutputGreen(String value);
 
     @Description("Also write yellow's hourly revenue here")
+    @Param(
+        label = "Yellow output",
+        example = "data/report/hourly/yellow",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutputYellow();
 
     void setOutputYellow(String value);
@@ -66,12 +88,22 @@ public final class HourlyRevenue {
         "Implementation: schema (lifted Combine over rows), rdd (map + reduceByKey) or sql (the"
             + " course's SQL in Beam SQL)")
     @Default.String("schema")
+    @Param(
+        label = "Implementation style",
+        example = "sql",
+        regex = "(?i)^(schema|rdd|sql)$",
+        form = "schema, rdd or sql")
     String getStyle();
 
     void setStyle(String value);
 
     @Description("Number of Parquet files per output")
     @Default.Integer(1)
+    @Param(
+        label = "Output files",
+        example = "4",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getShards();
 
     void setShards(int value);
@@ -105,6 +137,16 @@ public final class HourlyRevenue {
   /** Builds the graph; tests apply exactly this. */
   static Result apply(
       Pipeline p, String greenGlob, String yellowGlob, String style, LocalDateTime since) {
+    return apply(
+        p, TripInputs.Source.of(greenGlob), TripInputs.Source.of(yellowGlob), style, since);
+  }
+
+  static Result apply(
+      Pipeline p,
+      TripInputs.Source greenGlob,
+      TripInputs.Source yellowGlob,
+      String style,
+      LocalDateTime since) {
     // The schema and rdd styles decode only the three columns they use; sql sees whole trips.
     java.util.List<String> columns =
         style.equals("sql")
@@ -160,7 +202,13 @@ public final class HourlyRevenue {
 
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
-      Result r = apply(p, o.getInputGreen(), o.getInputYellow(), style, since);
+      Result r =
+          apply(
+              p,
+              TripInputs.Source.of(o, o.getInputGreen()),
+              TripInputs.Source.of(o, o.getInputYellow()),
+              style,
+              since);
       if (parquet) {
         r.joined()
             .apply(
@@ -184,9 +232,7 @@ public final class HourlyRevenue {
       }
       PipelineResult result = p.run();
       result.waitUntilFinish();
-      new RunSummary(name(), result)
-          .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
-          .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow())
+      TripInputs.summary(new RunSummary(name(), result), o)
           .counterLine("rows written", "rows_written", "joined  " + (parquet ? o.getOutput() : "-"))
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;

@@ -3,6 +3,8 @@ package dev.tripflow.pipelines;
 import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.PrintStream;
@@ -20,23 +22,43 @@ final class InferSchemaCommand implements Command {
   /** Options of {@code tripflow infer-schema}. */
   public interface Options extends PipelineOptions {
     @Description("CSV file with a header (.gz read transparently); a glob uses its first file")
+    @Param(
+        label = "CSV input",
+        example = "data/raw/green/2020/01/green_tripdata_2020_01.csv.gz",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInput();
 
     void setInput(String value);
 
     @Description("Data lines to sample")
     @Default.Integer(1000)
+    @Param(
+        label = "Sample lines",
+        example = "5000",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getSampleRows();
 
     void setSampleRows(int value);
 
     @Description("Name of the Java constant in the generated code")
     @Default.String("SCHEMA")
+    @Param(
+        label = "Constant name",
+        example = "GREEN",
+        regex = "^[A-Za-z_$][A-Za-z0-9_$]*$",
+        form = "a Java identifier")
     String getName();
 
     void setName(String value);
 
     @Description("Also write the schema file (for ingest --schemaFile) here")
+    @Param(
+        label = "Schema file output",
+        example = "green.schema",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getSchemaOut();
 
     void setSchemaOut(String value);

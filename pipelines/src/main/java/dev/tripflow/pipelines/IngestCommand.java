@@ -7,6 +7,8 @@ import dev.tripflow.io.output.AtomicWrite;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -31,29 +33,54 @@ import org.apache.beam.sdk.values.Row;
 public final class IngestCommand implements Command {
 
   /** Options of {@code tripflow ingest}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends dev.tripflow.pipelines.schedule.Schedule.Options {
     @Description("CSV file or glob, local or gs:// (.gz read transparently)")
+    @Param(
+        label = "CSV input",
+        example = "data/raw/green/2020/*/*.csv.gz",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInput();
 
     void setInput(String value);
 
     @Description("Named schema: green, yellow, fhvhv, zones (or give --schemaFile)")
+    @Param(
+        label = "Named schema",
+        example = "green",
+        regex = "^(green|yellow|fhvhv|zones)$",
+        form = "green, yellow, fhvhv or zones")
     String getSchema();
 
     void setSchema(String value);
 
     @Description("Schema file, one 'name TYPE [NOT NULL]' a line (see infer-schema --schemaOut)")
+    @Param(
+        label = "Schema file",
+        example = "green.schema",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getSchemaFile();
 
     void setSchemaFile(String value);
 
     @Description("Output directory for the Parquet files, replaced atomically")
+    @Param(
+        label = "Parquet output",
+        example = "data/pq/green/2020",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Number of Parquet files to write (repartition)")
     @Default.Integer(24)
+    @Param(
+        label = "Output files",
+        example = "24",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getShards();
 
     void setShards(int value);
@@ -61,12 +88,22 @@ public final class IngestCommand implements Command {
     @Description(
         "Fail the run, writing nothing, when more lines than this are rejected (-1: no limit)")
     @Default.Long(-1)
+    @Param(
+        label = "Most rejected lines",
+        example = "100",
+        regex = "^(-1|[0-9]+)$",
+        form = "-1 or a whole number")
     long getMaxBadRecords();
 
     void setMaxBadRecords(long value);
 
     @Description(
         "Directory for rejected lines as CSV (file, line, reason, raw); default <output>-rejected")
+    @Param(
+        label = "Dead-letter output",
+        example = "data/rejected/green",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getDeadLetterOutput();
 
     void setDeadLetterOutput(String value);

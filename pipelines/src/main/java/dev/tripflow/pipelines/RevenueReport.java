@@ -3,6 +3,8 @@ package dev.tripflow.pipelines;
 import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.transforms.MonthlyZoneRevenue;
@@ -36,12 +38,22 @@ public final class RevenueReport {
   public interface Options extends TripInputs.Options, BigQueryOutput.Options {
     @Description("Output directory of the report, replaced atomically")
     @Default.String("data/report/revenue")
+    @Param(
+        label = "Report output",
+        example = "data/report/revenue",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Number of Parquet files to write (1 = one file, like coalesce(1))")
     @Default.Integer(1)
+    @Param(
+        label = "Output files",
+        example = "1",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getShards();
 
     void setShards(int value);
@@ -53,9 +65,14 @@ public final class RevenueReport {
    */
   public static PCollection<Row> applyReport(
       Pipeline pipeline, String greenGlob, String yellowGlob) {
+    return applyReport(pipeline, TripInputs.Source.of(greenGlob), TripInputs.Source.of(yellowGlob));
+  }
+
+  static PCollection<Row> applyReport(
+      Pipeline pipeline, TripInputs.Source green, TripInputs.Source yellow) {
     return NormalizeTrips.flatten(
-            TripInputs.readTrips(pipeline, "green", greenGlob, MonthlyZoneRevenue.COLUMNS),
-            TripInputs.readTrips(pipeline, "yellow", yellowGlob, MonthlyZoneRevenue.COLUMNS))
+            TripInputs.readTrips(pipeline, "green", green, MonthlyZoneRevenue.COLUMNS),
+            TripInputs.readTrips(pipeline, "yellow", yellow, MonthlyZoneRevenue.COLUMNS))
         .apply("MonthlyZoneRevenue", new MonthlyZoneRevenue());
   }
 
@@ -63,7 +80,10 @@ public final class RevenueReport {
   public static PipelineResult run(Options options) {
     Pipeline pipeline = Pipeline.create(options);
     PCollection<Row> report =
-        applyReport(pipeline, options.getInputGreen(), options.getInputYellow());
+        applyReport(
+            pipeline,
+            TripInputs.Source.of(options, options.getInputGreen()),
+            TripInputs.Source.of(options, options.getInputYellow()));
     if (BigQueryOutput.writesParquet(options)) {
       report.apply(
           "WriteReport",
@@ -112,9 +132,7 @@ public final class RevenueReport {
 
       Instant start = Instant.now();
       PipelineResult result = RevenueReport.run(o);
-      new RunSummary(name(), result)
-          .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
-          .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow())
+      TripInputs.summary(new RunSummary(name(), result), o)
           .line("bad rows", 0, "")
           .counterLine(
               "rows written",

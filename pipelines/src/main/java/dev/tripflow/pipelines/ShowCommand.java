@@ -5,6 +5,8 @@ import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.TablePrinter;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -33,12 +35,22 @@ final class ShowCommand implements Command {
   /** Options of {@code tripflow show}. */
   public interface Options extends PipelineOptions {
     @Description("Parquet or CSV file or glob (.csv, .csv.gz or .parquet), local or gs://")
+    @Param(
+        label = "Input",
+        example = "data/pq/green/2020/01/*.parquet",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInput();
 
     void setInput(String value);
 
     @Description("Rows to show")
     @Default.Integer(20)
+    @Param(
+        label = "Rows to show",
+        example = "5",
+        regex = Forms.NON_NEGATIVE,
+        form = "a whole number")
     int getLimit();
 
     void setLimit(int value);

@@ -6,6 +6,8 @@ import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -48,28 +50,45 @@ final class SqlCommand implements Command {
     @Description(
         "A table as NAME=GLOB (Parquet, or CSV with a header: .csv/.csv.gz, types inferred);"
             + " repeat for more tables")
+    @Param(
+        label = "Table",
+        example = "trips=data/pq/green/*/*/*.parquet",
+        regex = "^[A-Za-z_][A-Za-z0-9_]*=\\S.*$",
+        form = "NAME=GLOB")
     List<String> getTable();
 
     void setTable(List<String> value);
 
     @Description("The query (Beam SQL; date_trunc, GROUP BY ordinals and crazy_stuff work)")
+    @Param(label = "Query", example = "SELECT COUNT(*) AS n FROM trips")
     String getQuery();
 
     void setQuery(String value);
 
     @Description("A file holding the query, instead of --query")
+    @Param(label = "Query file", example = "report.sql", regex = Forms.PATH, form = Forms.PATH_FORM)
     String getQueryFile();
 
     void setQueryFile(String value);
 
     @Description("Output directory of the result as Parquet, replaced atomically")
     @Default.String("data/report/sql")
+    @Param(
+        label = "Result output",
+        example = "data/report/sql",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Number of Parquet files to write")
     @Default.Integer(1)
+    @Param(
+        label = "Output files",
+        example = "1",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getShards();
 
     void setShards(int value);

@@ -1,19 +1,25 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.io.parquet.ParquetRows;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.schedule.Period;
+import dev.tripflow.pipelines.schedule.Schedule;
 import dev.tripflow.transforms.NormalizeTrips;
+import dev.tripflow.transforms.PickupWithin;
 import dev.tripflow.transforms.TaxiSchemas;
 import java.io.PrintStream;
+import java.io.Serializable;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
@@ -25,21 +31,36 @@ public final class TripInputs {
   private TripInputs() {}
 
   /** Options naming the green and yellow Parquet inputs. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Schedule.Options {
     @Description(
         "Green trips: Parquet file or glob, local or gs:// (default: the sample data under"
             + " --sampleData, generated on first use)")
+    @Param(
+        label = "Green trips input",
+        example = "gs://my-bucket/pq/green/{yyyy}/{MM}/*.parquet",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInputGreen();
 
     void setInputGreen(String value);
 
     @Description("Yellow trips: Parquet file or glob, local or gs:// (default: the sample data)")
+    @Param(
+        label = "Yellow trips input",
+        example = "gs://my-bucket/pq/yellow/{yyyy}/{MM}/*.parquet",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInputYellow();
 
     void setInputYellow(String value);
 
     @Description("Directory of the sample data used when no input is given")
     @Default.String("data")
+    @Param(
+        label = "Sample data directory",
+        example = "data",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getSampleData();
 
     void setSampleData(String value);
@@ -50,20 +71,80 @@ public final class TripInputs {
    * every input matches files.
    */
   static void resolve(Options o, PrintStream out) throws Exception {
+    List<Period> periods = Schedule.periods(o);
     if (o.getInputGreen() == null || o.getInputYellow() == null) {
       Path sample = Path.of(o.getSampleData());
       SampleData.ensureDefault(sample, out);
+      // with a period, the sample layout's year and month directories select its files
+      String layout = periods.isEmpty() ? "*/*/*.parquet" : "{yyyy}/{MM}/*.parquet";
       if (o.getInputGreen() == null) {
-        o.setInputGreen(sample.resolve("pq/green/*/*/*.parquet").toString());
+        o.setInputGreen(sample.resolve("pq/green/" + layout).toString());
       }
       if (o.getInputYellow() == null) {
-        o.setInputYellow(sample.resolve("pq/yellow/*/*/*.parquet").toString());
+        o.setInputYellow(sample.resolve("pq/yellow/" + layout).toString());
       }
     }
     o.setInputGreen(Paths.directoryAsGlob(o.getInputGreen()));
     o.setInputYellow(Paths.directoryAsGlob(o.getInputYellow()));
-    Paths.requireMatches(o, "inputGreen", o.getInputGreen());
-    Paths.requireMatches(o, "inputYellow", o.getInputYellow());
+    requireMatches(o, "inputGreen", o.getInputGreen(), periods);
+    requireMatches(o, "inputYellow", o.getInputYellow(), periods);
+  }
+
+  /** Every period's files of an input template must exist; the error names the period. */
+  private static void requireMatches(
+      Options o, String option, String template, List<Period> periods) {
+    if (periods.isEmpty() || Schedule.inputGlobs(template, periods).size() == 1) {
+      Paths.requireMatches(o, option, Schedule.inputGlobs(template, periods).get(0));
+      return;
+    }
+    for (Period p : periods) {
+      String glob = Schedule.expandInput(template, p);
+      try {
+        Paths.requireMatches(o, option, glob);
+      } catch (dev.tripflow.pipelines.cli.UsageException e) {
+        throw new dev.tripflow.pipelines.cli.UsageException(
+            e.getMessage() + " (period " + p + " of --period=" + o.getPeriod() + ")");
+      }
+    }
+  }
+
+  /**
+   * What one service's input stands for: its globs (one per period of a range, or just the option's
+   * value) and the pickup-time intervals kept (none without a period).
+   */
+  record Source(List<String> globs, List<LocalDateTime[]> within) implements Serializable {
+    static Source of(String glob) {
+      return new Source(List.of(glob), List.of());
+    }
+
+    /** The input option's template over the run's periods. */
+    static Source of(Options o, String template) {
+      List<Period> periods = Schedule.periods(o);
+      return new Source(Schedule.inputGlobs(template, periods), Schedule.intervals(periods));
+    }
+  }
+
+  /**
+   * The summary's input lines: rows read per service and, for a scheduled run, its periods and the
+   * trips picked up outside them.
+   */
+  static RunSummary summary(RunSummary summary, Options o) {
+    summary
+        .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
+        .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow());
+    List<Period> periods = Schedule.periods(o);
+    if (!periods.isEmpty()) {
+      summary
+          .counterLine(
+              "outside period",
+              "rows_outside_period_green",
+              "green   " + Schedule.describe(periods))
+          .counterLine(
+              "outside period",
+              "rows_outside_period_yellow",
+              "yellow  " + Schedule.describe(periods));
+    }
+    return summary;
   }
 
   /** Reads one service's trips (only the columns normalisation needs) and normalises them. */
@@ -77,13 +158,30 @@ public final class TripInputs {
    */
   static PCollection<Row> readTrips(
       Pipeline p, String service, String glob, Collection<String> columns) {
+    return readTrips(p, service, Source.of(glob), columns);
+  }
+
+  /**
+   * Reads one service's trips from every glob of {@code source}, normalises them and, for a
+   * scheduled run, keeps those picked up within its periods (counted in {@code
+   * rows_outside_period_<service>} otherwise).
+   */
+  static PCollection<Row> readTrips(
+      Pipeline p, String service, Source source, Collection<String> columns) {
     String title = Character.toUpperCase(service.charAt(0)) + service.substring(1);
     List<String> common = new ArrayList<>(columns);
     common.remove("service_type");
-    return p.apply(
-            "Read" + title,
-            ParquetRows.read(glob, NormalizeTrips.sourceSchema(service, common))
-                .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_" + service))
-        .apply("Normalize" + title, NormalizeTrips.of(service).withColumns(common));
+    PCollection<Row> trips =
+        p.apply(
+                "Read" + title,
+                ParquetRows.read(source.globs(), NormalizeTrips.sourceSchema(service, common))
+                    .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_" + service))
+            .apply("Normalize" + title, NormalizeTrips.of(service).withColumns(common));
+    if (source.within().isEmpty()) {
+      return trips;
+    }
+    return trips.apply(
+        title + "InPeriod",
+        PickupWithin.of(source.within(), RunSummary.NAMESPACE, "rows_outside_period_" + service));
   }
 }

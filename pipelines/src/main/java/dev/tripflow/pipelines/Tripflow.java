@@ -4,6 +4,8 @@ import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
 import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.pipelines.cluster.ClusterCommand;
+import dev.tripflow.pipelines.schedule.Period;
+import dev.tripflow.pipelines.schedule.Schedule;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +43,8 @@ public final class Tripflow {
             new DurationCommands.Train(),
             new SqlCommand(),
             new UploadCommand(),
-            new ClusterCommand())) {
+            new ClusterCommand(),
+            new TemplateCommand())) {
       commands.put(c.name(), c);
     }
     return commands;
@@ -84,16 +87,29 @@ public final class Tripflow {
       out.print(OptionsParser.help(command));
       return 0;
     }
-    if (command instanceof ClusterCommand) {
+    String positional = command.positionalOption();
+    if (positional != null) {
       if (rest.length > 0 && !rest[0].startsWith("-")) {
-        rest[0] = "--action=" + rest[0];
-      } else if (Arrays.stream(rest).noneMatch(a -> a.startsWith("--action"))) {
-        err.println("tripflow cluster: say what to do: tripflow " + command.usage());
+        rest[0] = "--" + positional + "=" + rest[0];
+      } else if (Arrays.stream(rest).noneMatch(a -> a.startsWith("--" + positional))
+          && OptionsParser.document(command.optionsClass()).stream()
+              .anyMatch(d -> d.name().equals(positional) && d.required())) {
+        err.println(
+            "tripflow "
+                + command.name()
+                + ": say which "
+                + positional
+                + ": tripflow "
+                + command.usage());
         return 2;
       }
     }
     try {
       PipelineOptions options = OptionsParser.parse(command.name(), command.optionsClass(), rest);
+      List<Period> periods = Schedule.resolve(options, null);
+      if (Schedule.perPeriod(options) && periods.size() > 1) {
+        return runPerPeriod(command, rest, options, periods, out);
+      }
       return command.run(options, out);
     } catch (UsageException e) {
       err.println(
@@ -119,6 +135,47 @@ public final class Tripflow {
       }
       return 1;
     }
+  }
+
+  /**
+   * Runs a {@code --perPeriod} range: the whole range's inputs are checked first, then one run per
+   * period, each writing its own outputs atomically. A failed period stops the runs; the periods
+   * before it stay written, and the error says which period failed.
+   */
+  private static int runPerPeriod(
+      Command command, String[] args, PipelineOptions range, List<Period> periods, PrintStream out)
+      throws Exception {
+    if (range instanceof TripInputs.Options trips) {
+      TripInputs.resolve(trips, out);
+    } else if (range instanceof IngestCommand.Options ingest && ingest.getInput() != null) {
+      for (Period p : periods) {
+        String glob = Schedule.expandInput(ingest.getInput(), p);
+        try {
+          dev.tripflow.pipelines.cli.Paths.requireMatches(ingest, "input", glob);
+        } catch (UsageException e) {
+          throw new UsageException(
+              e.getMessage() + " (period " + p + " of --period=" + ingest.getPeriod() + ")");
+        }
+      }
+    }
+    for (int i = 0; i < periods.size(); i++) {
+      Period period = periods.get(i);
+      out.printf("period %s (%d of %d)%n", period, i + 1, periods.size());
+      PipelineOptions one = OptionsParser.parse(command.name(), command.optionsClass(), args);
+      Schedule.resolve(one, period);
+      try {
+        int code = command.run(one, out);
+        if (code != 0) {
+          return code;
+        }
+      } catch (Exception | Error e) {
+        out.printf(
+            "period %s failed%s%n",
+            period, i == 0 ? "" : "; written: " + Schedule.describe(periods.subList(0, i)));
+        throw e;
+      }
+    }
+    return 0;
   }
 
   private static void printTraceIfAsked(Throwable e, PrintStream err) {

@@ -9,6 +9,8 @@ import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
 import dev.tripflow.io.gcs.KeyFileCredentials;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,18 +44,33 @@ final class UploadCommand implements Command {
   public interface Options extends GcsOptions {
     @Description("Local directory (or single file) to upload")
     @Validation.Required
+    @Param(
+        label = "Local directory",
+        example = "data/pq",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getFrom();
 
     void setFrom(String value);
 
     @Description("Destination gs://bucket/prefix; the tree under --from is copied beneath it")
     @Validation.Required
+    @Param(
+        label = "Destination",
+        example = "gs://my-bucket/pq",
+        regex = "^gs://[a-z0-9][-_.a-z0-9]{0,221}(/.*)?$",
+        form = "gs://BUCKET[/PREFIX]")
     String getTo();
 
     void setTo(String value);
 
     @Description("Files uploaded at the same time")
     @Default.Integer(8)
+    @Param(
+        label = "Parallel uploads",
+        example = "16",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getParallelUploads();
 
     void setParallelUploads(int value);

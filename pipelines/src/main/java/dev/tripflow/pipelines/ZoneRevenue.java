@@ -5,6 +5,8 @@ import dev.tripflow.io.csv.FailOnTooManyBadRecords;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -42,30 +44,55 @@ public final class ZoneRevenue {
   public interface Options extends PipelineOptions {
     @Description("Parquet rows with an integer zone column, e.g. the hourly-revenue output")
     @Default.String("data/report/hourly/total/*.parquet")
+    @Param(
+        label = "Input",
+        example = "data/report/hourly/total/*.parquet",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getInput();
 
     void setInput(String value);
 
     @Description(
         "Zone lookup CSV (LocationID,Borough,Zone,service_zone); default: the bundled 265 zones")
+    @Param(
+        label = "Zone lookup",
+        example = "taxi_zone_lookup.csv",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getZones();
 
     void setZones(String value);
 
     @Description("The input column holding the zone id")
     @Default.String("zone")
+    @Param(
+        label = "Zone column",
+        example = "revenue_zone",
+        regex = "^[A-Za-z_][A-Za-z0-9_]*$",
+        form = "a column name")
     String getZoneColumn();
 
     void setZoneColumn(String value);
 
     @Description("Output directory of the enriched rows, replaced atomically")
     @Default.String("data/report/hourly/zones")
+    @Param(
+        label = "Output",
+        example = "data/report/hourly/zones",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getOutput();
 
     void setOutput(String value);
 
     @Description(
         "Output directory of rows whose zone is not in the lookup; default <output>-unmatched")
+    @Param(
+        label = "Unmatched output",
+        example = "data/report/hourly/zones-unmatched",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getUnmatchedOutput();
 
     void setUnmatchedOutput(String value);

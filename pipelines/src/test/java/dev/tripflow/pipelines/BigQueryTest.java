@@ -180,7 +180,7 @@ public class BigQueryTest {
   public void clearErrors() {
     String spec =
         Cli.fails(2, cloud("revenue-report", "--sampleData=" + data, "--bigQueryTable=nodots"));
-    assertTrue(spec, spec.contains("--bigQueryTable=nodots: not a BigQuery table"));
+    assertTrue(spec, spec.contains("--bigQueryTable=nodots: expected [PROJECT:]DATASET.TABLE"));
     String disposition =
         Cli.fails(
             2,

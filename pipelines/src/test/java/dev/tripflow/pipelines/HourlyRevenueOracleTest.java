@@ -22,7 +22,7 @@ public class HourlyRevenueOracleTest {
       "CASE WHEN green_number_records IS NULL THEN 'y'"
           + " WHEN yellow_number_records IS NULL THEN 'g' ELSE 'b' END";
 
-  private static List<List<Object>> ours(DuckDbOracle duck, Path out) throws Exception {
+  static List<List<Object>> ours(DuckDbOracle duck, Path out) throws Exception {
     return duck.query(
         "SELECT CAST(hour AS VARCHAR), zone, "
             + SIDE
@@ -36,6 +36,11 @@ public class HourlyRevenueOracleTest {
       throws Exception {
     duck.execute("CREATE OR REPLACE VIEW green AS SELECT * FROM read_parquet('" + green + "')");
     duck.execute("CREATE OR REPLACE VIEW yellow AS SELECT * FROM read_parquet('" + yellow + "')");
+    return oracleOfViews(duck);
+  }
+
+  /** The joined hourly revenue over the views {@code green} and {@code yellow}. */
+  static List<List<Object>> oracleOfViews(DuckDbOracle duck) throws Exception {
     String g = DuckDbOracle.courseSql("hourly_revenue_green.sql");
     String y = DuckDbOracle.courseSql("hourly_revenue_yellow.sql");
     return duck.query(

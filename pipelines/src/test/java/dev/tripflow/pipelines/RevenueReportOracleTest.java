@@ -32,7 +32,7 @@ public class RevenueReportOracleTest {
         System.out);
   }
 
-  private static String ourReport(DuckDbOracle duck, Path out) throws Exception {
+  static String ourReport(DuckDbOracle duck, Path out) throws Exception {
     return "SELECT revenue_zone, CAST(revenue_month AS VARCHAR), service_type,"
         + " revenue_monthly_fare, revenue_monthly_extra, revenue_monthly_mta_tax,"
         + " revenue_monthly_tip_amount, revenue_monthly_tolls_amount,"
@@ -46,28 +46,38 @@ public class RevenueReportOracleTest {
   /** The course's trips_data view: 18 common columns of green and yellow plus service_type. */
   private static void createTripsData(DuckDbOracle duck, String green, String yellow)
       throws Exception {
+    createTripsDataFrom(
+        duck, "read_parquet('" + green + "')", "read_parquet('" + yellow + "')", "true");
+  }
+
+  /**
+   * The course's trips_data view over two SQL relations (e.g. {@code read_parquet([...])}), keeping
+   * the trips for which {@code where} holds.
+   */
+  static void createTripsDataFrom(DuckDbOracle duck, String green, String yellow, String where)
+      throws Exception {
     String common =
         "VendorID, pickup_datetime, dropoff_datetime, store_and_fwd_flag, RatecodeID,"
             + " PULocationID, DOLocationID, passenger_count, trip_distance, fare_amount, extra,"
             + " mta_tax, tip_amount, tolls_amount, improvement_surcharge, total_amount,"
             + " payment_type, congestion_surcharge";
     duck.execute(
-        "CREATE OR REPLACE VIEW trips_data AS"
-            + " SELECT "
+        "CREATE OR REPLACE VIEW trips_data AS SELECT * FROM (SELECT "
             + common
             + ", 'green' AS service_type FROM (SELECT * RENAME (lpep_pickup_datetime AS"
-            + " pickup_datetime, lpep_dropoff_datetime AS dropoff_datetime) FROM read_parquet('"
+            + " pickup_datetime, lpep_dropoff_datetime AS dropoff_datetime) FROM "
             + green
-            + "'))"
+            + ")"
             + " UNION ALL SELECT "
             + common
             + ", 'yellow' AS service_type FROM (SELECT * RENAME (tpep_pickup_datetime AS"
-            + " pickup_datetime, tpep_dropoff_datetime AS dropoff_datetime) FROM read_parquet('"
+            + " pickup_datetime, tpep_dropoff_datetime AS dropoff_datetime) FROM "
             + yellow
-            + "'))");
+            + ")) WHERE "
+            + where);
   }
 
-  private static List<List<Object>> oracleReport(DuckDbOracle duck) throws Exception {
+  static List<List<Object>> oracleReport(DuckDbOracle duck) throws Exception {
     String course = DuckDbOracle.courseSql("revenue_report.sql");
     return duck.query(
         "SELECT revenue_zone, CAST(revenue_month AS VARCHAR), service_type,"

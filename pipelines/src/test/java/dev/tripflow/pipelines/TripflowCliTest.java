@@ -90,9 +90,9 @@ public class TripflowCliTest {
     err.reset();
     assertOneLineError(
         run("ingest", "--input=" + parquet, "--schema=taxis", "--output=" + tmp.getRoot()),
-        "--schema=taxis: unknown schema");
+        "--schema=taxis: expected green, yellow, fhvhv or zones");
     err.reset();
-    assertOneLineError(run("generate", "--services=green,bus"), "unknown service 'bus'");
+    assertOneLineError(run("generate", "--services=green,bus"), "--services=green,bus: expected a comma-separated list of green, yellow, fhvhv");
     assertTrue(Files.exists(parquet));
   }
 

@@ -30,7 +30,18 @@ public final class ParquetRows {
 
   /** Reads every file matching {@code glob} (local or any Beam file system) as rows of target. */
   public static Read read(String glob, Schema target) {
-    return new Read(glob, target, null, null);
+    return new Read(java.util.List.of(glob), target, null, null);
+  }
+
+  /**
+   * Reads every file matching any of {@code globs} as rows of target (a range of scheduled periods:
+   * one glob per period). Each glob must match at least one file.
+   */
+  public static Read read(java.util.List<String> globs, Schema target) {
+    if (globs.isEmpty()) {
+      throw new IllegalArgumentException("no globs to read");
+    }
+    return new Read(java.util.List.copyOf(globs), target, null, null);
   }
 
   /** Reads already matched files as rows of target. */
@@ -46,13 +57,13 @@ public final class ParquetRows {
   /** Reads a glob of Parquet files. */
   public static final class Read extends PTransform<PBegin, PCollection<Row>> {
     private static final long serialVersionUID = 1L;
-    private final String glob;
+    private final java.util.List<String> globs;
     private final Schema target;
     private final String namespace;
     private final String counter;
 
-    Read(String glob, Schema target, String namespace, String counter) {
-      this.glob = glob;
+    Read(java.util.List<String> globs, Schema target, String namespace, String counter) {
+      this.globs = globs;
       this.target = target;
       this.namespace = namespace;
       this.counter = counter;
@@ -60,17 +71,24 @@ public final class ParquetRows {
 
     /** Counts rows read in the Beam counter {@code namespace:name}. */
     public Read withRowsReadCounter(String namespace, String name) {
-      return new Read(glob, target, namespace, name);
+      return new Read(globs, target, namespace, name);
     }
 
     @Override
     public PCollection<Row> expand(PBegin begin) {
-      return begin
-          .apply(
-              "MatchFiles",
-              FileIO.match()
-                  .filepattern(glob)
-                  .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+      PCollection<org.apache.beam.sdk.io.fs.MatchResult.Metadata> files =
+          globs.size() == 1
+              ? begin.apply(
+                  "MatchFiles",
+                  FileIO.match()
+                      .filepattern(globs.get(0))
+                      .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+              : begin
+                  .apply("Globs", org.apache.beam.sdk.transforms.Create.of(globs))
+                  .apply(
+                      "MatchFiles",
+                      FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+      return files
           .apply("OpenFiles", FileIO.readMatches())
           .apply("ReadRows", new ReadFiles(target, namespace, counter));
     }

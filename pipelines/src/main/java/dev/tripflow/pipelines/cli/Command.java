@@ -13,6 +13,14 @@ public interface Command {
     return name() + " [--option=value ...]";
   }
 
+  /**
+   * The option a first word without {@code --} fills ({@code tripflow cluster start} is {@code
+   * --action=start}); null when the command takes no such word.
+   */
+  default String positionalOption() {
+    return null;
+  }
+
   /** One line for {@code tripflow --help}. */
   String summary();
 

@@ -24,13 +24,36 @@ import org.apache.beam.sdk.options.Validation;
 public final class OptionsParser {
   private OptionsParser() {}
 
-  /** One documented option. */
+  /**
+   * One documented option: its {@code @Description}, {@code @Default} and {@link Param}, with the
+   * regex its type implies when the {@code Param} names none.
+   */
   public record OptionDoc(
-      String name, String type, String description, String defaultValue, boolean required) {}
+      String name,
+      String type,
+      String description,
+      String defaultValue,
+      boolean required,
+      String label,
+      String example,
+      String regex,
+      String form) {
+    /** Whether {@code value} has the form this option declares. */
+    public boolean accepts(String value) {
+      return java.util.regex.Pattern.compile(regex, java.util.regex.Pattern.DOTALL)
+          .matcher(value)
+          .matches();
+    }
+
+    /** The expected form, for an error message. */
+    public String expected() {
+      return form.isEmpty() ? "a value matching " + regex : form;
+    }
+  }
 
   /** Parses {@code args} for {@code command}; throws {@link UsageException} on any problem. */
   public static <T extends PipelineOptions> T parse(String command, Class<T> type, String[] args) {
-    args = joinSeparatedValues(args);
+    args = ParamsFile.merge(command, joinSeparatedValues(args));
     Set<String> known = knownOptions(type);
     Set<String> given = new LinkedHashSet<>();
     for (String arg : args) {
@@ -57,6 +80,7 @@ public final class OptionsParser {
       }
       given.add(name);
     }
+    requireDeclaredForms(command, type, args);
     T options;
     try {
       options = PipelineOptionsFactory.fromArgs(args).as(type);
@@ -78,6 +102,38 @@ public final class OptionsParser {
     absolutePaths(options, type);
     EXPLICIT.put(options.getOptionsId(), Set.copyOf(given));
     return options;
+  }
+
+  /**
+   * Refuses a value that does not have the form its option declares ({@link Param#regex}), naming
+   * the option and the form, before Beam sees it.
+   */
+  static void requireDeclaredForms(
+      String command, Class<? extends PipelineOptions> type, String[] args) {
+    Map<String, OptionDoc> docs = new TreeMap<>();
+    for (OptionDoc d : document(type)) {
+      docs.put(d.name(), d);
+    }
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      OptionDoc doc = docs.get(name);
+      if (doc == null || name.equals("runner")) {
+        continue; // Beam's own options: Beam checks them
+      }
+      String value = eq < 0 ? "true" : arg.substring(eq + 1);
+      if (!doc.accepts(value)) {
+        throw new UsageException(
+            command
+                + ": --"
+                + name
+                + "="
+                + value
+                + ": expected "
+                + doc.expected()
+                + (doc.example().isEmpty() ? "" : " (e.g. --" + name + "=" + doc.example() + ")"));
+      }
+    }
   }
 
   /** The options that name local files or directories (sql's --table holds name=path pairs). */
@@ -277,6 +333,9 @@ public final class OptionsParser {
         continue;
       }
       Description d = m.getAnnotation(Description.class);
+      Param param = m.getAnnotation(Param.class);
+      String[] implied = impliedForm(m);
+      boolean hasRegex = param != null && !param.regex().isEmpty();
       docs.put(
           property,
           new OptionDoc(
@@ -284,7 +343,14 @@ public final class OptionsParser {
               m.getReturnType().getSimpleName(),
               d == null ? "" : d.value(),
               defaultOf(m),
-              m.isAnnotationPresent(Validation.Required.class)));
+              m.isAnnotationPresent(Validation.Required.class)
+                  || (param != null && param.required()),
+              param == null ? property : param.label(),
+              param == null ? "" : param.example(),
+              hasRegex ? param.regex() : implied[0],
+              param != null && !param.form().isEmpty()
+                  ? param.form()
+                  : hasRegex ? "" : implied[1]));
     }
     List<OptionDoc> out = new ArrayList<>(docs.values());
     out.sort(Comparator.comparing((OptionDoc o) -> !o.required()));
@@ -296,8 +362,34 @@ public final class OptionsParser {
                 + " FlinkRunner (--flinkMaster=HOST:PORT or [local]) or SparkRunner"
                 + " (--sparkMaster=local[N] or spark://HOST:PORT)",
             RunnerPresets.defaultRunner().getSimpleName(),
-            false));
+            false,
+            "Runner",
+            "PartitionedRunner",
+            "^[A-Za-z_$][A-Za-z0-9_$.]*$",
+            "a runner's class name"));
     return out;
+  }
+
+  /** The regex and its wording implied by a getter's type. */
+  private static String[] impliedForm(Method m) {
+    Class<?> t = m.getReturnType();
+    if (t == int.class || t == Integer.class || t == long.class || t == Long.class) {
+      return new String[] {"^-?[0-9]+$", "a whole number"};
+    }
+    if (t == double.class || t == Double.class) {
+      return new String[] {"^-?[0-9]+(\\.[0-9]*)?([eE][-+]?[0-9]+)?$", "a number"};
+    }
+    if (t == boolean.class || t == Boolean.class) {
+      return new String[] {"^(true|false)$", "true or false"};
+    }
+    if (t.isEnum()) {
+      StringBuilder alternatives = new StringBuilder();
+      for (Object c : t.getEnumConstants()) {
+        alternatives.append(alternatives.length() == 0 ? "" : "|").append(c);
+      }
+      return new String[] {"^(" + alternatives + ")$", "one of " + alternatives};
+    }
+    return new String[] {"^(?s).*\\S.*$", "a non-blank value"};
   }
 
   private static String defaultOf(Method m) {
@@ -338,13 +430,17 @@ public final class OptionsParser {
         sb.append(" [default: ").append(o.defaultValue().isEmpty() ? "\"\"" : o.defaultValue());
         sb.append(']');
       }
+      if (!o.example().isEmpty() && !o.example().equals(o.defaultValue())) {
+        sb.append(" (e.g. --").append(o.name()).append('=').append(o.example()).append(')');
+      }
       sb.append('\n');
     }
     sb.append(
         "\nAny Beam pipeline option of the selected runner is accepted too"
             + " (e.g. --partitions=4 for PartitionedRunner). gs:// paths take"
             + " --serviceAccountKey=FILE (default: GOOGLE_APPLICATION_CREDENTIALS or the application"
-            + " default credentials) and Beam's --gcsEndpoint=URL.\n");
+            + " default credentials) and Beam's --gcsEndpoint=URL. --paramsFile=params.json takes"
+            + " options from a JSON object; the command line wins.\n");
     return sb.toString();
   }
 }

@@ -1,6 +1,8 @@
 package dev.tripflow.pipelines.cluster;
 
 import dev.tripflow.pipelines.cli.Command;
+import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,42 +26,73 @@ public final class ClusterCommand implements Command {
   public interface Options extends PipelineOptions {
     @Description("start, stop or status (also given as the first word: 'tripflow cluster start')")
     @Validation.Required
+    @Param(
+        label = "Action",
+        example = "start",
+        regex = "^(start|stop|status)$",
+        form = "start, stop or status")
     String getAction();
 
     void setAction(String value);
 
     @Description("flink (a JobManager and TaskManagers) or spark (a master and workers)")
     @Default.String("flink")
+    @Param(label = "Engine", example = "spark", regex = "^(flink|spark)$", form = "flink or spark")
     String getEngine();
 
     void setEngine(String value);
 
     @Description("Number of workers: Flink TaskManagers or Spark workers")
     @Default.Integer(1)
+    @Param(
+        label = "Workers",
+        example = "2",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getWorkers();
 
     void setWorkers(int value);
 
     @Description("Task slots per Flink TaskManager, or cores per Spark worker")
     @Default.Integer(2)
+    @Param(
+        label = "Slots per worker",
+        example = "2",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getSlots();
 
     void setSlots(int value);
 
     @Description("Process memory of each Flink TaskManager (Flink needs at least 1600m here)")
     @Default.String("1600m")
+    @Param(
+        label = "TaskManager memory",
+        example = "2g",
+        regex = Forms.MEMORY,
+        form = "a size such as 1600m or 2g")
     String getTaskManagerMemory();
 
     void setTaskManagerMemory(String value);
 
     @Description("Process memory of the Flink JobManager")
     @Default.String("1024m")
+    @Param(
+        label = "JobManager memory",
+        example = "1024m",
+        regex = Forms.MEMORY,
+        form = "a size such as 1024m or 1g")
     String getJobManagerMemory();
 
     void setJobManagerMemory(String value);
 
     @Description("Memory each Spark worker offers its executors")
     @Default.String("2g")
+    @Param(
+        label = "Spark worker memory",
+        example = "4g",
+        regex = Forms.MEMORY,
+        form = "a size such as 2g")
     String getWorkerMemory();
 
     void setWorkerMemory(String value);
@@ -68,24 +101,44 @@ public final class ClusterCommand implements Command {
         "Web UI port: the Flink dashboard and REST API (default 8081) or the Spark master's UI"
             + " (default 8080); 0 = the engine's default")
     @Default.Integer(0)
+    @Param(
+        label = "Web UI port",
+        example = "8081",
+        regex = "^[0-9]{1,5}$",
+        form = "a port number, 0 for the default")
     int getWebUiPort();
 
     void setWebUiPort(int value);
 
     @Description("Spark master port (default 7077); 0 = the default")
     @Default.Integer(0)
+    @Param(
+        label = "Spark master port",
+        example = "7077",
+        regex = "^[0-9]{1,5}$",
+        form = "a port number, 0 for the default")
     int getMasterPort();
 
     void setMasterPort(int value);
 
     @Description("Attempts of Flink's fixed-delay restart strategy for a failed job")
     @Default.Integer(5)
+    @Param(
+        label = "Restart attempts",
+        example = "3",
+        regex = Forms.NON_NEGATIVE,
+        form = "a whole number")
     int getRestartAttempts();
 
     void setRestartAttempts(int value);
 
     @Description("Seconds to wait for the cluster to come up")
     @Default.Integer(120)
+    @Param(
+        label = "Start timeout (s)",
+        example = "300",
+        regex = Forms.POSITIVE,
+        form = "a whole number of at least one")
     int getStartTimeoutSeconds();
 
     void setStartTimeoutSeconds(int value);
@@ -94,6 +147,11 @@ public final class ClusterCommand implements Command {
         "Directory of the cluster's configuration, logs and pid files"
             + " (default ~/.tripflow/cluster/<engine>)")
     @Default.String("")
+    @Param(
+        label = "Cluster directory",
+        example = "/tmp/tripflow-cluster",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM)
     String getClusterDir();
 
     void setClusterDir(String value);
@@ -102,6 +160,11 @@ public final class ClusterCommand implements Command {
   @Override
   public String name() {
     return "cluster";
+  }
+
+  @Override
+  public String positionalOption() {
+    return "action";
   }
 
   @Override

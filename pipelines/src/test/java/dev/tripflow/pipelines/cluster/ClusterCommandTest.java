@@ -43,10 +43,10 @@ public class ClusterCommandTest {
     assertTrue(stderr(), stderr().contains("cluster start|stop|status"));
     err.reset();
     assertEquals(2, run("cluster", "restart", "--clusterDir=" + tmp.getRoot()));
-    assertTrue(stderr(), stderr().contains("unknown action 'restart'; use start, stop or status"));
+    assertTrue(stderr(), stderr().contains("--action=restart: expected start, stop or status"));
     err.reset();
     assertEquals(2, run("cluster", "start", "--engine=yarn", "--clusterDir=" + tmp.getRoot()));
-    assertTrue(stderr(), stderr().contains("--engine must be flink or spark, not 'yarn'"));
+    assertTrue(stderr(), stderr().contains("--engine=yarn: expected flink or spark"));
     err.reset();
     assertEquals(0, run("cluster", "--help"));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("--taskManagerMemory=<String>"));
