@@ -175,6 +175,7 @@ public final class Tripflow {
         throw e;
       }
     }
+    out.printf("%d periods written: %s%n", periods.size(), Schedule.describe(periods));
     return 0;
   }
 

@@ -92,7 +92,9 @@ public class TripflowCliTest {
         run("ingest", "--input=" + parquet, "--schema=taxis", "--output=" + tmp.getRoot()),
         "--schema=taxis: expected green, yellow, fhvhv or zones");
     err.reset();
-    assertOneLineError(run("generate", "--services=green,bus"), "--services=green,bus: expected a comma-separated list of green, yellow, fhvhv");
+    assertOneLineError(
+        run("generate", "--services=green,bus"),
+        "--services=green,bus: expected a comma-separated list of green, yellow, fhvhv");
     assertTrue(Files.exists(parquet));
   }
 
