@@ -86,26 +86,8 @@ public final class TripInputs {
     }
     o.setInputGreen(Paths.directoryAsGlob(o.getInputGreen()));
     o.setInputYellow(Paths.directoryAsGlob(o.getInputYellow()));
-    requireMatches(o, "inputGreen", o.getInputGreen(), periods);
-    requireMatches(o, "inputYellow", o.getInputYellow(), periods);
-  }
-
-  /** Every period's files of an input template must exist; the error names the period. */
-  private static void requireMatches(
-      Options o, String option, String template, List<Period> periods) {
-    if (periods.isEmpty() || Schedule.inputGlobs(template, periods).size() == 1) {
-      Paths.requireMatches(o, option, Schedule.inputGlobs(template, periods).get(0));
-      return;
-    }
-    for (Period p : periods) {
-      String glob = Schedule.expandInput(template, p);
-      try {
-        Paths.requireMatches(o, option, glob);
-      } catch (dev.tripflow.pipelines.cli.UsageException e) {
-        throw new dev.tripflow.pipelines.cli.UsageException(
-            e.getMessage() + " (period " + p + " of --period=" + o.getPeriod() + ")");
-      }
-    }
+    Schedule.requireMatches(o, "inputGreen", o.getInputGreen(), periods);
+    Schedule.requireMatches(o, "inputYellow", o.getInputYellow(), periods);
   }
 
   /**

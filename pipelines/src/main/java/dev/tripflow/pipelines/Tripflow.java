@@ -148,15 +148,7 @@ public final class Tripflow {
     if (range instanceof TripInputs.Options trips) {
       TripInputs.resolve(trips, out);
     } else if (range instanceof IngestCommand.Options ingest && ingest.getInput() != null) {
-      for (Period p : periods) {
-        String glob = Schedule.expandInput(ingest.getInput(), p);
-        try {
-          dev.tripflow.pipelines.cli.Paths.requireMatches(ingest, "input", glob);
-        } catch (UsageException e) {
-          throw new UsageException(
-              e.getMessage() + " (period " + p + " of --period=" + ingest.getPeriod() + ")");
-        }
-      }
+      Schedule.requireMatches(ingest, "input", ingest.getInput(), periods);
     }
     for (int i = 0; i < periods.size(); i++) {
       Period period = periods.get(i);

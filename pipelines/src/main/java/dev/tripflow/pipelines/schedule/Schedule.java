@@ -320,6 +320,32 @@ public final class Schedule {
     return List.copyOf(globs);
   }
 
+  /**
+   * Checks that an input template matches files in every period (one glob when the periods share
+   * it); the error names the period whose files are missing.
+   */
+  public static void requireMatches(
+      PipelineOptions options, String option, String template, List<Period> periods) {
+    List<String> globs = inputGlobs(template, periods);
+    if (globs.size() == 1) {
+      dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, globs.get(0));
+      return;
+    }
+    for (Period p : periods) {
+      try {
+        dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, expandInput(template, p));
+      } catch (UsageException e) {
+        throw new UsageException(
+            e.getMessage()
+                + " (period "
+                + p
+                + " of --period="
+                + options.as(Options.class).getPeriod()
+                + ")");
+      }
+    }
+  }
+
   /** The periods as {@code [start, end)} pairs, adjacent ones merged. */
   public static List<LocalDateTime[]> intervals(List<Period> periods) {
     List<LocalDateTime[]> out = new ArrayList<>();
