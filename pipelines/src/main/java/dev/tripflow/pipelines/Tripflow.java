@@ -4,6 +4,7 @@ import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
 import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.pipelines.cluster.ClusterCommand;
+import dev.tripflow.pipelines.submit.SubmitCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +42,8 @@ public final class Tripflow {
             new DurationCommands.Train(),
             new SqlCommand(),
             new UploadCommand(),
-            new ClusterCommand())) {
+            new ClusterCommand(),
+            new SubmitCommand())) {
       commands.put(c.name(), c);
     }
     return commands;
@@ -80,6 +82,9 @@ public final class Tripflow {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (command instanceof SubmitCommand submit) {
+      return submit.run(rest, out, err);
+    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       out.print(OptionsParser.help(command));
       return 0;
