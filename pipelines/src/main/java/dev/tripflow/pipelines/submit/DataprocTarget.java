@@ -129,6 +129,7 @@ final class DataprocTarget {
 
     SubmitCommand.requireSubmittable(line, NAME);
     checkJobOptions(line, engine);
+    checkLocalDefaults(line);
     List<String> args = new ArrayList<>();
     args.add(line.command());
     args.add("--runner=" + runner);
@@ -340,6 +341,61 @@ final class DataprocTarget {
         }
       }
     }
+  }
+
+  /**
+   * An input or output the job would take from its local default (the sample data under {@code
+   * data/}, a report under {@code data/report/}) must be given: on the cluster that default is a
+   * directory of the driver's machine. {@code --bigQueryTable} stands for {@code --output}.
+   */
+  private static void checkLocalDefaults(JobLine line) {
+    java.util.Set<String> given = new java.util.HashSet<>();
+    line.jobOptions().forEach(opt -> given.add(opt.name()));
+    Class<?> type = dev.tripflow.pipelines.Tripflow.commands().get(line.command()).optionsClass();
+    String sampleData = localDefault(type, "sampleData");
+    for (java.lang.reflect.Method m : type.getMethods()) {
+      String name = property(m);
+      if (name == null
+          || !dev.tripflow.pipelines.cli.Paths.isPathOption(name)
+          || name.equals("sampleData")
+          || given.contains(name)
+          || (name.equals("output") && given.contains("bigQueryTable"))) {
+        continue;
+      }
+      String fallback = localDefault(type, name);
+      if (fallback == null && sampleData != null && name.matches("input(Green|Yellow)")) {
+        fallback = "the sample data under " + sampleData;
+      }
+      if (fallback != null) {
+        throw new UsageException(
+            "give --"
+                + name
+                + "=gs://...: its default ("
+                + fallback
+                + ") is a local path, which Dataproc's workers cannot reach");
+      }
+    }
+  }
+
+  /** The {@code @Default.String} of option {@code name} of {@code type} when it is a local path. */
+  private static String localDefault(Class<?> type, String name) {
+    for (java.lang.reflect.Method m : type.getMethods()) {
+      Default.String d = m.getAnnotation(Default.String.class);
+      if (name.equals(property(m))
+          && d != null
+          && !d.value().isBlank()
+          && dev.tripflow.pipelines.cli.Paths.isLocal(d.value())) {
+        return d.value();
+      }
+    }
+    return null;
+  }
+
+  private static String property(java.lang.reflect.Method m) {
+    String n = m.getName();
+    return m.getParameterCount() == 0 && n.startsWith("get") && n.length() > 3
+        ? java.beans.Introspector.decapitalize(n.substring(3))
+        : null;
   }
 
   /** The paths in an option's value: sql's --table holds name=path pairs, comma-separated. */

@@ -85,7 +85,7 @@ public final class SubmitCommand implements Command {
               + ": "
               + (m.startsWith(who + ": ") ? m.substring(who.length() + 2) : m));
       return 2;
-    } catch (Exception e) {
+    } catch (Exception | LinkageError e) {
       String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       err.println("tripflow " + who + ": failed: " + m.replace('\n', ' ').trim());
       if (System.getenv("TRIPFLOW_STACKTRACE") != null) {
