@@ -133,6 +133,12 @@ final class GenerateCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "generate";
   }

@@ -65,6 +65,12 @@ final class InferSchemaCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "infer-schema";
   }

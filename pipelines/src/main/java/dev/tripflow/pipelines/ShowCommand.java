@@ -57,6 +57,12 @@ final class ShowCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "show";
   }

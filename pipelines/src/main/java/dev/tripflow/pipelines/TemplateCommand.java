@@ -69,6 +69,12 @@ final class TemplateCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "template";
   }

@@ -6,6 +6,7 @@ import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.pipelines.cluster.ClusterCommand;
 import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.pipelines.schedule.Schedule;
+import dev.tripflow.pipelines.submit.SubmitCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -44,6 +45,7 @@ public final class Tripflow {
             new SqlCommand(),
             new UploadCommand(),
             new ClusterCommand(),
+            new SubmitCommand(),
             new TemplateCommand())) {
       commands.put(c.name(), c);
     }
@@ -83,6 +85,9 @@ public final class Tripflow {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (command instanceof SubmitCommand submit) {
+      return submit.run(rest, out, err);
+    }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       out.print(OptionsParser.help(command));
       return 0;

@@ -77,6 +77,12 @@ final class UploadCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "upload";
   }

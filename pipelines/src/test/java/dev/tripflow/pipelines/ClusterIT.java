@@ -99,6 +99,24 @@ public class ClusterIT {
           "revenue-report on the Flink cluster", local("revenue-report"), OutputRows.of(report));
       assertEquals("FINISHED", job(port, "tripflow-revenue-report").path("state").asText());
 
+      // The same job through 'submit flink', which checks the cluster's REST API first.
+      Path submitted = TMP.getRoot().toPath().resolve("report-submit-flink");
+      String submit =
+          tripflow(
+              "submit",
+              "flink",
+              master,
+              "revenue-report",
+              "--sampleData=data",
+              "--output=report-submit-flink",
+              "--parallelism=2");
+      assertTrue(
+          submit,
+          submit.contains("submitting revenue-report to the Flink ")
+              && submit.contains(" cluster at 127.0.0.1:" + port + "\n"));
+      OutputRows.assertSame(
+          "revenue-report through submit flink", local("revenue-report"), OutputRows.of(submitted));
+
       // hourly-revenue while a busy TaskManager is killed: Flink restarts the job on the other.
       Path hourly = TMP.getRoot().toPath().resolve("hourly-flink");
       Process job =

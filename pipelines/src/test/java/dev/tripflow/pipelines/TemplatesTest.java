@@ -37,7 +37,7 @@ public class TemplatesTest {
     List<String> missing = new ArrayList<>();
     for (Command c : Tripflow.commands().values()) {
       for (Method m : c.optionsClass().getMethods()) {
-        if (m.getDeclaringClass().getName().startsWith("dev.tripflow.")
+        if (m.getDeclaringClass().getName().startsWith("dev.tripflow.pipelines.")
             && m.isAnnotationPresent(Description.class)
             && !m.isAnnotationPresent(Param.class)) {
           missing.add(c.name() + ": " + m.getDeclaringClass().getSimpleName() + "." + m.getName());

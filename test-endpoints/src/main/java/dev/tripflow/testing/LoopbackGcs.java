@@ -206,6 +206,13 @@ public final class LoopbackGcs implements AutoCloseable {
     return blob == null ? null : blob.data().clone();
   }
 
+  /** An object's generation (a new one for every write of it), or -1 when it does not exist. */
+  public long generation(String bucket, String name) {
+    Bucket b = buckets.get(bucket);
+    Blob blob = b == null ? null : b.objects().get(name);
+    return blob == null ? -1 : blob.generation();
+  }
+
   /** Stores an object directly (test setup). */
   public void write(String bucket, String name, byte[] data) {
     Bucket b = buckets.get(bucket);

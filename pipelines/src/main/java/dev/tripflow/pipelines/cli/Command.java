@@ -21,6 +21,11 @@ public interface Command {
     return null;
   }
 
+  /** Whether the command runs a Beam pipeline (and so takes {@code --runner}). */
+  default boolean runsPipeline() {
+    return true;
+  }
+
   /** One line for {@code tripflow --help}. */
   String summary();
 

@@ -323,12 +323,22 @@ public final class OptionsParser {
    * super-interfaces (not Beam's own), plus {@code --runner}.
    */
   public static List<OptionDoc> document(Class<? extends PipelineOptions> type) {
+    return document(type, true);
+  }
+
+  /** The options {@code command} documents: {@code --runner} only when it runs a pipeline. */
+  public static List<OptionDoc> document(Command command) {
+    return document(command.optionsClass(), command.runsPipeline());
+  }
+
+  private static List<OptionDoc> document(
+      Class<? extends PipelineOptions> type, boolean withRunner) {
     Map<String, OptionDoc> docs = new TreeMap<>();
     for (Method m : type.getMethods()) {
       String property = propertyName(m);
       Class<?> declaring = m.getDeclaringClass();
       if (property == null
-          || !declaring.getName().startsWith("dev.tripflow.")
+          || !declaring.getName().startsWith("dev.tripflow.pipelines.")
           || m.isAnnotationPresent(com.fasterxml.jackson.annotation.JsonIgnore.class)) {
         continue;
       }
@@ -354,6 +364,9 @@ public final class OptionsParser {
     }
     List<OptionDoc> out = new ArrayList<>(docs.values());
     out.sort(Comparator.comparing((OptionDoc o) -> !o.required()));
+    if (!withRunner) {
+      return out;
+    }
     out.add(
         new OptionDoc(
             "runner",
@@ -419,7 +432,7 @@ public final class OptionsParser {
     StringBuilder sb = new StringBuilder();
     sb.append("Usage: tripflow ").append(command.usage()).append("\n\n");
     sb.append(command.summary()).append("\n\nOptions:\n");
-    for (OptionDoc o : document(command.optionsClass())) {
+    for (OptionDoc o : document(command)) {
       sb.append("  --").append(o.name()).append("=<").append(o.type()).append(">");
       if (o.required()) {
         sb.append("  (required)");

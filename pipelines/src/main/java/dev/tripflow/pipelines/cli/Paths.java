@@ -14,6 +14,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public final class Paths {
   private Paths() {}
 
+  /**
+   * Whether the option {@code name} holds paths: one of the options whose relative local paths the
+   * launcher makes absolute, or sql's {@code --table} (name=path pairs).
+   */
+  public static boolean isPathOption(String name) {
+    return OptionsParser.PATH_OPTIONS.contains(name) || name.equals("table");
+  }
+
   /** Whether {@code spec} is a local path (no URI scheme such as {@code gs://}). */
   public static boolean isLocal(String spec) {
     return !spec.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || spec.startsWith("file://");

@@ -36,6 +36,10 @@ public final class RunnerOptionsFilter extends ClassLoader {
 
   /** Installs the filter as the thread's context class loader for the runner {@code args} name. */
   public static void install(String[] args) {
+    if (args.length > 0 && args[0].equals("submit")) {
+      // submit names the runner for the job it checks and runs: every runner's options stay.
+      return;
+    }
     String runner = runnerOf(args).toLowerCase(Locale.ROOT);
     List<String> hidden = new ArrayList<>();
     if (!runner.contains("flink")) {

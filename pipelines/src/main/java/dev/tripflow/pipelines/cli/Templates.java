@@ -20,7 +20,7 @@ public final class Templates {
 
   /** The parameters a template of {@code command} lists. */
   static List<OptionsParser.OptionDoc> parameters(Command command) {
-    return OptionsParser.document(command.optionsClass());
+    return OptionsParser.document(command);
   }
 
   public static int parameterCount(Command command) {

@@ -158,6 +158,12 @@ public final class ClusterCommand implements Command {
   }
 
   @Override
+  public boolean runsPipeline() {
+
+    return false;
+  }
+
+  @Override
   public String name() {
     return "cluster";
   }
