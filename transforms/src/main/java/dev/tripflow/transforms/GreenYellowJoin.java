@@ -70,30 +70,26 @@ public final class GreenYellowJoin extends PTransform<PBegin, PCollection<Row>> 
         .setRowSchema(SCHEMA);
   }
 
-  private static PCollection<KV<Row, Row>> keyed(String name, PCollection<Row> hourly) {
+  private static PCollection<KV<HourZone, Row>> keyed(String name, PCollection<Row> hourly) {
     if (!hourly.getSchema().equals(HourlyZoneRevenue.SCHEMA)) {
       throw new IllegalArgumentException(
           "GreenYellowJoin joins HourlyZoneRevenue output, not " + hourly.getSchema());
     }
     return hourly
         .apply(name, ParDo.of(new KeyFn()))
-        .setCoder(
-            KvCoder.of(RowCoder.of(HourlyZoneRevenue.KEY), RowCoder.of(HourlyZoneRevenue.SCHEMA)));
+        .setCoder(KvCoder.of(HourZone.CODER, RowCoder.of(HourlyZoneRevenue.SCHEMA)));
   }
 
-  static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
+  static final class KeyFn extends DoFn<Row, KV<HourZone, Row>> {
     private static final long serialVersionUID = 1L;
 
     @ProcessElement
-    public void process(@Element Row row, OutputReceiver<KV<Row, Row>> out) {
-      List<Object> key = new ArrayList<>(2);
-      key.add(row.getValue(0));
-      key.add(row.getValue(1));
-      out.output(KV.of(Row.withSchema(HourlyZoneRevenue.KEY).attachValues(key), row));
+    public void process(@Element Row row, OutputReceiver<KV<HourZone, Row>> out) {
+      out.output(KV.of(HourZone.of(row.getValue(0), row.getValue(1)), row));
     }
   }
 
-  static final class JoinFn extends DoFn<KV<Row, CoGbkResult>, Row> {
+  static final class JoinFn extends DoFn<KV<HourZone, CoGbkResult>, Row> {
     private static final long serialVersionUID = 1L;
     private final TupleTag<Row> greenTag;
     private final TupleTag<Row> yellowTag;
@@ -104,11 +100,11 @@ public final class GreenYellowJoin extends PTransform<PBegin, PCollection<Row>> 
     }
 
     @ProcessElement
-    public void process(@Element KV<Row, CoGbkResult> kv, OutputReceiver<Row> out) {
-      Row key = kv.getKey();
+    public void process(@Element KV<HourZone, CoGbkResult> kv, OutputReceiver<Row> out) {
+      HourZone key = kv.getKey();
       Iterable<Row> greens = kv.getValue().getAll(greenTag);
       Iterable<Row> yellows = kv.getValue().getAll(yellowTag);
-      if (key.getValue(1) == null) {
+      if (key.zone() == null) {
         for (Row g : greens) {
           out.output(joined(key, g, null));
         }
@@ -142,10 +138,10 @@ public final class GreenYellowJoin extends PTransform<PBegin, PCollection<Row>> 
       return first;
     }
 
-    private static Row joined(Row key, Row green, Row yellow) {
+    private static Row joined(HourZone key, Row green, Row yellow) {
       List<Object> v = new ArrayList<>(6);
-      v.add(key.getValue(0));
-      v.add(key.getValue(1));
+      v.add(key.hour());
+      v.add(key.zone());
       v.add(green == null ? null : green.getValue(2));
       v.add(green == null ? null : green.getValue(3));
       v.add(yellow == null ? null : yellow.getValue(2));

@@ -82,16 +82,16 @@ public final class HourlyZoneRevenue extends PTransform<PCollection<Row>, PColle
     return trips
         // Keep trips picked up since the start time and key them by (hour, zone).
         .apply("KeyByHourAndZone", ParDo.of(new KeyFn(since, in)))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(in)))
+        .setCoder(KvCoder.of(HourZone.CODER, RowCoder.of(in)))
         // Sum amounts and count trips per key, partially before the shuffle.
         .apply("SumAmounts", Combine.perKey(aggregates))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(aggregates.outputSchema())))
+        .setCoder(KvCoder.of(HourZone.CODER, RowCoder.of(aggregates.outputSchema())))
         // One row per (hour, zone).
         .apply("ToHourlyRows", ParDo.of(new ToRowFn()))
         .setRowSchema(SCHEMA);
   }
 
-  static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
+  static final class KeyFn extends DoFn<Row, KV<HourZone, Row>> {
     private static final long serialVersionUID = 1L;
     private final int zone;
     private final int pickupIndex;
@@ -104,25 +104,24 @@ public final class HourlyZoneRevenue extends PTransform<PCollection<Row>, PColle
     }
 
     @ProcessElement
-    public void process(@Element Row trip, OutputReceiver<KV<Row, Row>> out) {
+    public void process(@Element Row trip, OutputReceiver<KV<HourZone, Row>> out) {
       LocalDateTime pickup = trip.getValue(pickupIndex);
       if (pickup == null || (since != null && pickup.isBefore(since))) {
         return;
       }
-      List<Object> key = new ArrayList<>(2);
-      key.add(DateTrunc.toHour(pickup));
-      key.add(trip.getValue(zone));
-      out.output(KV.of(Row.withSchema(KEY).attachValues(key), trip));
+      Number z = trip.getValue(zone);
+      out.output(KV.of(HourZone.of(pickup, z == null ? null : z.longValue()), trip));
     }
   }
 
-  static final class ToRowFn extends DoFn<KV<Row, Row>, Row> {
+  static final class ToRowFn extends DoFn<KV<HourZone, Row>, Row> {
     private static final long serialVersionUID = 1L;
 
     @ProcessElement
-    public void process(@Element KV<Row, Row> kv, OutputReceiver<Row> out) {
+    public void process(@Element KV<HourZone, Row> kv, OutputReceiver<Row> out) {
       List<Object> values = new ArrayList<>(4);
-      values.addAll(kv.getKey().getValues());
+      values.add(kv.getKey().hour());
+      values.add(kv.getKey().zone());
       values.addAll(kv.getValue().getValues());
       out.output(Row.withSchema(SCHEMA).attachValues(values));
     }

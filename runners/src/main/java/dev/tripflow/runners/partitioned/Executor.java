@@ -361,6 +361,17 @@ final class Executor {
                 + attempt
                 + " of "
                 + maxAttempts;
+        if (e.getCause() instanceof OutOfMemoryError) {
+          // Another attempt in the same heap fails the same way, only later.
+          throw new StepFailedException(
+              e.step(),
+              where
+                  + ", not retried: the heap ("
+                  + (Runtime.getRuntime().maxMemory() >> 20)
+                  + " MiB) is too small for this step; give the JVM more with -Xmx"
+                  + " (TRIPFLOW_JAVA_OPTS=-Xmx8g for ./tripflow)",
+              e.getCause());
+        }
         if (attempt >= maxAttempts || Thread.currentThread().isInterrupted()) {
           throw new StepFailedException(e.step(), where, e.getCause());
         }

@@ -284,6 +284,33 @@ public class PartitionedRunnerTest {
     }
   }
 
+  /** A task out of heap is not run again in the same heap: the error says so and what to do. */
+  @Test
+  public void anOutOfMemoryTaskIsNotRetried() {
+    OutOfHeap.CALLS.set(0);
+    Pipeline bad = pipeline(1);
+    bad.apply(Create.of(range(10))).apply("Hog", ParDo.of(new OutOfHeap()));
+    try {
+      bad.run();
+      fail();
+    } catch (Pipeline.PipelineExecutionException e) {
+      assertTrue(e.getMessage(), e.getMessage().contains("attempt 1 of 4, not retried"));
+      assertTrue(e.getMessage(), e.getMessage().contains("-Xmx"));
+      assertEquals(1, OutOfHeap.CALLS.get());
+    }
+  }
+
+  static final class OutOfHeap extends DoFn<Integer, Integer> {
+    static final java.util.concurrent.atomic.AtomicInteger CALLS =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    @ProcessElement
+    public void process(@Element Integer i) {
+      CALLS.incrementAndGet();
+      throw new OutOfMemoryError("injected: Java heap space");
+    }
+  }
+
   static final class FailOnce extends DoFn<Integer, KV<Integer, Integer>> {
     static final java.util.concurrent.atomic.AtomicInteger CALLS =
         new java.util.concurrent.atomic.AtomicInteger();

@@ -1,0 +1,105 @@
+package dev.tripflow.transforms;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.util.VarInt;
+
+/**
+ * A grouping key of (pickup hour, zone) held as two numbers: the hour as hours since 1970-01-01T00
+ * of local wall-clock time (no time zone: pure calendar arithmetic), and the zone, which may be
+ * null. Hashing and comparing it costs two long operations, where a {@code Row} key of a {@code
+ * LocalDateTime} and a {@code Long} walks its schema; a million keys of an hourly report take a
+ * tenth of the memory.
+ */
+public final class HourZone implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final long hour;
+  private final Long zone;
+
+  private HourZone(long hour, Long zone) {
+    this.hour = hour;
+    this.zone = zone;
+  }
+
+  /** The key of a trip picked up at {@code pickup} (any minute of the hour) in {@code zone}. */
+  public static HourZone of(LocalDateTime pickup, Long zone) {
+    return new HourZone(pickup.toLocalDate().toEpochDay() * 24 + pickup.getHour(), zone);
+  }
+
+  /** The hour, truncated: minutes and seconds are zero. */
+  public LocalDateTime hour() {
+    return LocalDateTime.of(
+        LocalDate.ofEpochDay(Math.floorDiv(hour, 24)),
+        LocalTime.of((int) Math.floorMod(hour, 24), 0));
+  }
+
+  /** The zone, or null. */
+  public Long zone() {
+    return zone;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HourZone k
+        && k.hour == hour
+        && (zone == null ? k.zone == null : zone.equals(k.zone));
+  }
+
+  @Override
+  public int hashCode() {
+    long z = zone == null ? -1L : zone;
+    long h = hour * 0x9E3779B97F4A7C15L + z;
+    return (int) (h ^ (h >>> 32));
+  }
+
+  @Override
+  public String toString() {
+    return "(" + hour() + ", " + zone + ")";
+  }
+
+  /** The key's coder: deterministic, so that any runner may group by it. */
+  public static final AtomicCoder<HourZone> CODER =
+      new AtomicCoder<HourZone>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void encode(HourZone key, OutputStream out) throws IOException {
+          if (key == null) {
+            throw new CoderException("cannot encode a null HourZone");
+          }
+          VarInt.encode(key.hour, out);
+          if (key.zone == null) {
+            out.write(0);
+          } else {
+            out.write(1);
+            VarInt.encode(key.zone, out);
+          }
+        }
+
+        @Override
+        public HourZone decode(InputStream in) throws IOException {
+          long hour = VarInt.decodeLong(in);
+          int flag = in.read();
+          if (flag < 0) {
+            throw new CoderException("truncated HourZone");
+          }
+          return new HourZone(hour, flag == 0 ? null : VarInt.decodeLong(in));
+        }
+
+        @Override
+        public void verifyDeterministic() {}
+
+        @Override
+        public boolean consistentWithEquals() {
+          return true;
+        }
+      };
+}
