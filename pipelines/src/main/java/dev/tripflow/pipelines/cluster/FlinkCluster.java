@@ -128,7 +128,11 @@ final class FlinkCluster implements LocalCluster {
         }
       }
       Optional<JsonNode> overview = Rest.get(restPort, "/overview");
-      if (overview.isPresent() && overview.get().path("taskmanagers").asInt() >= workers) {
+      // A TaskManager is listed as soon as it registers, its slots only once it reports them:
+      // ready means both, so that a job submitted right away finds every slot.
+      if (overview.isPresent()
+          && overview.get().path("taskmanagers").asInt() >= workers
+          && overview.get().path("slots-total").asInt() >= workers * o.getSlots()) {
         out.printf(
             Locale.ROOT,
             "  ready in %.1f s: %d TaskManager(s), %d slots%n",
