@@ -117,13 +117,7 @@ final class TemplateCommand implements Command {
       if (after.equals(before)) {
         out.println(o.getReadme() + ": option tables are up to date");
       } else {
-        Path tmp = readme.resolveSibling(readme.getFileName() + ".tmp");
-        Files.writeString(tmp, after, StandardCharsets.UTF_8);
-        Files.move(
-            tmp,
-            readme,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        replace(readme, after);
         out.println(o.getReadme() + ": option tables rewritten");
       }
       return 0;
@@ -146,13 +140,21 @@ final class TemplateCommand implements Command {
     if (o.getOutput() == null || o.getOutput().equals("-")) {
       out.print(text);
     } else {
-      Path file = Path.of(o.getOutput());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      replace(Path.of(o.getOutput()), text);
       out.println(
           "wrote " + o.getOutput() + " (" + Templates.parameterCount(command) + " parameters)");
     }
     return 0;
+  }
+
+  /** Writes {@code text} to a sibling file and moves it over {@code file}: never half-written. */
+  private static void replace(Path file, String text) throws java.io.IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -37,7 +37,11 @@ public final class ClusterCommand implements Command {
 
     @Description("flink (a JobManager and TaskManagers) or spark (a master and workers)")
     @Default.String("flink")
-    @Param(label = "Engine", example = "spark", regex = "^(flink|spark)$", form = "flink or spark")
+    @Param(
+        label = "Engine",
+        example = "spark",
+        regex = "(?i)^(flink|spark)$",
+        form = "flink or spark")
     String getEngine();
 
     void setEngine(String value);
@@ -192,9 +196,6 @@ public final class ClusterCommand implements Command {
   public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
     Options o = pipelineOptions.as(Options.class);
     String engine = o.getEngine().toLowerCase(Locale.ROOT);
-    if (!engine.equals("flink") && !engine.equals("spark")) {
-      throw new UsageException("--engine must be flink or spark, not '" + o.getEngine() + "'");
-    }
     if (o.getWorkers() < 1 || o.getSlots() < 1) {
       throw new UsageException("--workers and --slots must be at least 1");
     }

@@ -73,14 +73,14 @@ public final class Schedule {
   }
 
   /** Options naming inputs, whose placeholders finer than the period become wildcards. */
-  public static final Set<String> INPUT_OPTIONS = Set.of("input", "inputGreen", "inputYellow");
+  static final List<String> INPUT_OPTIONS = List.of("input", "inputGreen", "inputYellow");
 
   /** Input options of commands that read a single glob, filled in place for one period. */
   static final Set<String> SINGLE_INPUT_OPTIONS = Set.of("input");
 
   /** Options naming outputs, whose placeholders must all be filled by the period. */
-  public static final Set<String> OUTPUT_OPTIONS =
-      Set.of("output", "outputGreen", "outputYellow", "deadLetterOutput");
+  static final List<String> OUTPUT_OPTIONS =
+      List.of("output", "outputGreen", "outputYellow", "deadLetterOutput");
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z]+)\\}");
 
@@ -378,13 +378,8 @@ public final class Schedule {
   }
 
   private static List<String> pathOptions(PipelineOptions options) {
-    List<String> names = new ArrayList<>();
-    for (String n : new String[] {"input", "inputGreen", "inputYellow"}) {
-      names.add(n);
-    }
-    for (String n : new String[] {"output", "outputGreen", "outputYellow", "deadLetterOutput"}) {
-      names.add(n);
-    }
+    List<String> names = new ArrayList<>(INPUT_OPTIONS);
+    names.addAll(OUTPUT_OPTIONS);
     names.removeIf(n -> getter(options, n) == null);
     return names;
   }

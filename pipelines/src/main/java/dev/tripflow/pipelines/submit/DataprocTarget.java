@@ -142,17 +142,9 @@ final class DataprocTarget {
     String who = "submit " + NAME;
     Options o =
         OptionsParser.parse(who, Options.class, line.submitOptions().toArray(new String[0]));
+    // --engine, --bucket and --pollMillis already have the forms their @Param declares
     String engine = o.getEngine();
-    if (!engine.equals("spark") && !engine.equals("flink")) {
-      throw new UsageException("--engine=" + engine + ": expected spark or flink");
-    }
     String runner = engine.equals("spark") ? "SparkRunner" : "FlinkRunner";
-    if (!o.getBucket().matches("gs://[^/]+(/.*)?")) {
-      throw new UsageException("--bucket=" + o.getBucket() + ": expected gs://bucket[/prefix]");
-    }
-    if (o.getPollMillis() < 1) {
-      throw new UsageException("--pollMillis must be at least 1");
-    }
     String bucketRest = o.getBucket().substring(5);
     String bucket =
         bucketRest.contains("/") ? bucketRest.substring(0, bucketRest.indexOf('/')) : bucketRest;
