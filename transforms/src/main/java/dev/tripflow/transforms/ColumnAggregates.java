@@ -213,7 +213,9 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
           throw new AssertionError(a.kind);
       }
     }
-    return Row.withSchema(outputSchema).addValues(values).build();
+    // The values match the output schema by construction: attach them without the builder's
+    // per-field checks.
+    return Row.withSchema(outputSchema).attachValues(java.util.Arrays.asList(values));
   }
 
   @Override

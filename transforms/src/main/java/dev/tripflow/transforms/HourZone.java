@@ -22,11 +22,14 @@ public final class HourZone implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final long hour;
-  private final Long zone;
+  // The zone, meaningful only when hasZone (a primitive, so comparing keys reads no other object).
+  private final long zone;
+  private final boolean hasZone;
 
   private HourZone(long hour, Long zone) {
     this.hour = hour;
-    this.zone = zone;
+    this.hasZone = zone != null;
+    this.zone = zone == null ? 0L : zone;
   }
 
   /** The key of a trip picked up at {@code pickup} (any minute of the hour) in {@code zone}. */
@@ -43,26 +46,24 @@ public final class HourZone implements Serializable {
 
   /** The zone, or null. */
   public Long zone() {
-    return zone;
+    return hasZone ? Long.valueOf(zone) : null;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof HourZone k
-        && k.hour == hour
-        && (zone == null ? k.zone == null : zone.equals(k.zone));
+    return o instanceof HourZone k && k.hour == hour && k.zone == zone && k.hasZone == hasZone;
   }
 
   @Override
   public int hashCode() {
-    long z = zone == null ? -1L : zone;
+    long z = hasZone ? zone : -1L;
     long h = hour * 0x9E3779B97F4A7C15L + z;
     return (int) (h ^ (h >>> 32));
   }
 
   @Override
   public String toString() {
-    return "(" + hour() + ", " + zone + ")";
+    return "(" + hour() + ", " + zone() + ")";
   }
 
   /** The key's coder: deterministic, so that any runner may group by it. */
@@ -76,7 +77,7 @@ public final class HourZone implements Serializable {
             throw new CoderException("cannot encode a null HourZone");
           }
           VarInt.encode(key.hour, out);
-          if (key.zone == null) {
+          if (!key.hasZone) {
             out.write(0);
           } else {
             out.write(1);

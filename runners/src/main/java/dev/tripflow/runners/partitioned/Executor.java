@@ -666,15 +666,11 @@ final class Executor {
                       (Combine.CombineFn<?, ?, ?>)
                           ((Combine.PerKey<?, ?, ?>) root.applied.getTransform()).getFn());
           var container = taskMetrics.getContainer(root.name);
-          List<WindowedValue<KV<Object, Object>>> merged;
           try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
-            merged =
-                Shuffle.mergePartials(shuffles.get(root).read(p), fn, ws.getTimestampCombiner());
+            Shuffle.mergePartials(
+                shuffles.get(root).read(p), fn, ws.getTimestampCombiner(), rootOut);
           } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
-          }
-          for (WindowedValue<?> v : merged) {
-            rootOut.accept(v);
           }
         }
         case GROUP_BY_KEY -> {

@@ -224,19 +224,37 @@ final class Shuffle {
   /** A key in a window. */
   record KeyWindow(Object structuralKey, BoundedWindow window) {}
 
-  /** A partial aggregate of a lifted Combine, per key and window. */
-  static final class Partial {
-    Object structuralKey;
-    final Object key;
-    final BoundedWindow window;
+  /**
+   * A partial aggregate with the timestamp its elements combine to, for timestamp combiners other
+   * than the end of the window (where the timestamp follows from the window and is not kept).
+   */
+  static final class Stamped {
     Object accumulator;
     Instant timestamp;
 
-    Partial(Object key, BoundedWindow window, Object accumulator, Instant timestamp) {
-      this.key = key;
-      this.window = window;
+    Stamped(Object accumulator, Instant timestamp) {
       this.accumulator = accumulator;
       this.timestamp = timestamp;
+    }
+  }
+
+  /**
+   * The partial aggregates one producer wrote to one partition, as parallel arrays: the compared
+   * key (the structural key, or a {@link KeyWindow} outside the global window) with its table hash,
+   * the caller's key, and the accumulator (or a {@link Stamped} one).
+   */
+  static final class PartialBatch {
+    final int[] hashes;
+    final Object[] keys;
+    final Object[] originals;
+    final Object[] values;
+    int size;
+
+    PartialBatch(int n) {
+      hashes = new int[n];
+      keys = new Object[n];
+      originals = new Object[n];
+      values = new Object[n];
     }
   }
 
@@ -322,7 +340,7 @@ final class Shuffle {
       }
     }
     if (files.isEmpty()) {
-      return new KeyGroups(groupByKey(records).values().iterator(), List.of());
+      return new KeyGroups(groupByKey(records), List.of());
     }
     List<Spill.Entry> memory = new ArrayList<>(records.size());
     for (Object o : records) {
@@ -360,15 +378,20 @@ final class Shuffle {
     }
   }
 
-  /** Pre-aggregates a lifted Combine within the task; {@link #flush} writes the partials. */
+  /**
+   * Pre-aggregates a lifted Combine within the task, one accumulator per key (and window) in a
+   * {@link KeyTable}; {@link #flush} writes them to the shuffle, one {@link PartialBatch} per
+   * partition.
+   */
   static final class CombiningWriter implements Operators.Receiver {
     private final Shuffle shuffle;
     private final long task;
     private final Coder<Object> keyCoder;
     private final Combine.CombineFn<Object, Object, Object> fn;
     private final TimestampCombiner timestampCombiner;
+    private final boolean stamped;
     // Keyed by the structural key alone in the global window, else by key and window.
-    private final Map<Object, Partial> partials = new HashMap<>();
+    private final KeyTable table = new KeyTable();
 
     CombiningWriter(
         Shuffle shuffle,
@@ -381,74 +404,163 @@ final class Shuffle {
       this.keyCoder = keyCoder;
       this.fn = fn;
       this.timestampCombiner = timestampCombiner;
+      this.stamped = timestampCombiner != TimestampCombiner.END_OF_WINDOW;
     }
 
     @Override
     public void accept(WindowedValue<?> v) {
       @SuppressWarnings("unchecked")
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
-      Object structural = structural(keyCoder, kv.getKey());
+      Object key = kv.getKey();
+      Object structural = structural(keyCoder, key);
       for (BoundedWindow window : v.getWindows()) {
         Object mapKey =
             window instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow
                 ? structural
                 : new KeyWindow(structural, window);
-        Instant ts = timestampCombiner.assign(window, v.getTimestamp());
-        Partial p = partials.get(mapKey);
-        if (p == null) {
-          p = new Partial(kv.getKey(), window, fn.createAccumulator(), ts);
-          p.structuralKey = structural;
-          partials.put(mapKey, p);
+        int slot = table.slot(mapKey, KeyTable.hash(mapKey));
+        if (slot < 0) {
+          slot = -slot - 1;
+          table.setOriginal(slot, key);
+          Object acc = fn.addInput(fn.createAccumulator(), kv.getValue());
+          table.setValue(
+              slot,
+              stamped ? new Stamped(acc, timestampCombiner.assign(window, v.getTimestamp())) : acc);
+        } else if (stamped) {
+          Stamped s = (Stamped) table.valueAt(slot);
+          s.accumulator = fn.addInput(s.accumulator, kv.getValue());
+          s.timestamp =
+              timestampCombiner.combine(
+                  s.timestamp, timestampCombiner.assign(window, v.getTimestamp()));
         } else {
-          p.timestamp = timestampCombiner.combine(p.timestamp, ts);
+          table.setValue(slot, fn.addInput(table.valueAt(slot), kv.getValue()));
         }
-        p.accumulator = fn.addInput(p.accumulator, kv.getValue());
       }
     }
 
     void flush() {
-      List<Object>[] lists = shuffle.open(task);
-      for (Partial p : partials.values()) {
-        lists[shuffle.bucketOf(p.structuralKey)].add(
-            new Object[] {new KeyWindow(p.structuralKey, p.window), p});
+      int[] counts = new int[shuffle.partitions];
+      int[] buckets = new int[table.capacity()];
+      for (int s = 0; s < table.capacity(); s++) {
+        if (table.used(s)) {
+          buckets[s] = shuffle.bucketOf(structuralOf(table.keyAt(s)));
+          counts[buckets[s]]++;
+        }
       }
-      partials.clear();
+      List<Object>[] lists = shuffle.open(task);
+      PartialBatch[] batches = new PartialBatch[shuffle.partitions];
+      for (int p = 0; p < batches.length; p++) {
+        if (counts[p] > 0) {
+          batches[p] = new PartialBatch(counts[p]);
+          lists[p].add(batches[p]);
+        }
+      }
+      for (int s = 0; s < table.capacity(); s++) {
+        if (table.used(s)) {
+          PartialBatch b = batches[buckets[s]];
+          int i = b.size++;
+          b.hashes[i] = table.hashAt(s);
+          b.keys[i] = table.keyAt(s);
+          b.originals[i] = table.originalAt(s);
+          b.values[i] = table.valueAt(s);
+        }
+      }
+      table.clear();
     }
   }
 
-  /** Merges the partials of one partition and extracts each key's output. */
-  static List<WindowedValue<KV<Object, Object>>> mergePartials(
-      List<Object> records,
+  /**
+   * Merges two accumulators. The written partials stay as they are (a retried task reads them
+   * again, and a CombineFn may merge into its first argument), so the first merge of a key starts
+   * from a fresh accumulator; later merges of that key reuse the result.
+   */
+  private static Object mergeInto(
+      Combine.CombineFn<Object, Object, Object> fn, boolean owned, Object mine, Object theirs) {
+    return owned
+        ? fn.mergeAccumulators(java.util.Arrays.asList(mine, theirs))
+        : fn.mergeAccumulators(java.util.Arrays.asList(fn.createAccumulator(), mine, theirs));
+  }
+
+  private static Object structuralOf(Object mapKey) {
+    return mapKey instanceof KeyWindow kw ? kw.structuralKey() : mapKey;
+  }
+
+  /**
+   * Merges the partial aggregates written to one partition and gives each key's (and window's)
+   * output to {@code out}.
+   */
+  static void mergePartials(
+      List<Object> batches,
       Combine.CombineFn<Object, Object, Object> fn,
-      TimestampCombiner timestampCombiner) {
-    Map<KeyWindow, List<Partial>> groups = new java.util.LinkedHashMap<>();
-    for (Object r : records) {
-      Object[] pair = (Object[]) r;
-      groups.computeIfAbsent((KeyWindow) pair[0], k -> new ArrayList<>(2)).add((Partial) pair[1]);
+      TimestampCombiner timestampCombiner,
+      Operators.Receiver out) {
+    int total = 0;
+    for (Object o : batches) {
+      total += ((PartialBatch) o).size;
     }
-    List<WindowedValue<KV<Object, Object>>> out = new ArrayList<>(groups.size());
-    for (List<Partial> parts : groups.values()) {
-      Partial first = parts.get(0);
-      Object acc;
-      Instant ts = first.timestamp;
-      if (parts.size() == 1) {
-        acc = first.accumulator;
-      } else {
-        List<Object> accs = new ArrayList<>(parts.size());
-        for (Partial p : parts) {
-          accs.add(p.accumulator);
-          ts = timestampCombiner.combine(ts, p.timestamp);
+    boolean stamped = timestampCombiner != TimestampCombiner.END_OF_WINDOW;
+    KeyTable table = new KeyTable(total);
+    for (Object o : batches) {
+      PartialBatch b = (PartialBatch) o;
+      for (int i = 0; i < b.size; i++) {
+        int slot = table.slot(b.keys[i], b.hashes[i]);
+        if (slot < 0) {
+          slot = -slot - 1;
+          table.setOriginal(slot, b.originals[i]);
+          table.setValue(slot, b.values[i]);
+        } else if (stamped) {
+          Stamped mine = (Stamped) table.valueAt(slot);
+          Stamped theirs = (Stamped) b.values[i];
+          Object merged = mergeInto(fn, table.owned(slot), mine.accumulator, theirs.accumulator);
+          table.setValue(
+              slot,
+              new Stamped(merged, timestampCombiner.combine(mine.timestamp, theirs.timestamp)));
+          table.own(slot);
+        } else {
+          table.setValue(slot, mergeInto(fn, table.owned(slot), table.valueAt(slot), b.values[i]));
+          table.own(slot);
         }
-        acc = fn.mergeAccumulators(accs);
       }
-      out.add(
-          WindowedValue.of(
-              KV.of(first.key, fn.extractOutput(acc)),
-              ts,
-              first.window,
-              org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
     }
-    return out;
+    for (int s = 0; s < table.capacity(); s++) {
+      if (!table.used(s)) {
+        continue;
+      }
+      Object mapKey = table.keyAt(s);
+      BoundedWindow window =
+          mapKey instanceof KeyWindow kw
+              ? kw.window()
+              : org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
+      Object value = table.valueAt(s);
+      Object acc = stamped ? ((Stamped) value).accumulator : value;
+      Instant ts = stamped ? ((Stamped) value).timestamp : window.maxTimestamp();
+      out.accept(
+          WindowedValue.of(
+              KV.of(table.originalAt(s), fn.extractOutput(acc)),
+              ts,
+              window,
+              org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+      // Let the merged state go as the outputs are made.
+      table.setValue(s, null);
+    }
+  }
+
+  /** The one window every element is in, or null when they are in several. */
+  private static BoundedWindow singleWindow(List<WindowedValue<KV<Object, Object>>> elements) {
+    BoundedWindow only = null;
+    for (WindowedValue<KV<Object, Object>> wv : elements) {
+      java.util.Collection<? extends BoundedWindow> windows = wv.getWindows();
+      if (windows.size() != 1) {
+        return null;
+      }
+      BoundedWindow w = windows.iterator().next();
+      if (only == null) {
+        only = w;
+      } else if (!only.equals(w)) {
+        return null;
+      }
+    }
+    return only;
   }
 
   /** Groups one key's elements by window (non-merging windows, default trigger). */
@@ -462,6 +574,22 @@ final class Shuffle {
       Group(BoundedWindow window) {
         this.window = window;
       }
+    }
+    BoundedWindow only = singleWindow(elements);
+    if (only != null) {
+      List<Object> values = new ArrayList<>(elements.size());
+      Instant timestamp = null;
+      for (WindowedValue<KV<Object, Object>> wv : elements) {
+        values.add(wv.getValue().getValue());
+        Instant ts = combiner.assign(only, wv.getTimestamp());
+        timestamp = timestamp == null ? ts : combiner.combine(timestamp, ts);
+      }
+      return List.of(
+          WindowedValue.of(
+              KV.of(key, Collections.unmodifiableList(values)),
+              timestamp,
+              only,
+              org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
     }
     Map<BoundedWindow, Group> groups = new java.util.LinkedHashMap<>();
     for (WindowedValue<KV<Object, Object>> wv : elements) {
@@ -484,19 +612,65 @@ final class Shuffle {
     return out;
   }
 
-  /** Groups one partition's elements by key only, keeping each key's elements in arrival order. */
-  static Map<Object, KV<Object, List<WindowedValue<KV<Object, Object>>>>> groupByKey(
+  /**
+   * Groups one partition's elements by key only, keeping each key's elements in arrival order; the
+   * keys come in the order of a {@link KeyTable}'s slots.
+   */
+  @SuppressWarnings("unchecked")
+  static java.util.Iterator<KV<Object, List<WindowedValue<KV<Object, Object>>>>> groupByKey(
       List<Object> records) {
-    Map<Object, KV<Object, List<WindowedValue<KV<Object, Object>>>>> groups =
-        new java.util.LinkedHashMap<>();
+    KeyTable table = new KeyTable(records.size() / 4);
     for (Object r : records) {
       Keyed k = (Keyed) r;
-      groups
-          .computeIfAbsent(
-              k.structuralKey(), s -> KV.of(k.value().getValue().getKey(), new ArrayList<>()))
-          .getValue()
-          .add(k.value());
+      Object structural = k.structuralKey();
+      int slot = table.slot(structural, KeyTable.hash(structural));
+      if (slot < 0) {
+        slot = -slot - 1;
+        table.setOriginal(slot, k.value().getValue().getKey());
+        table.setValue(slot, k.value());
+      } else {
+        Object held = table.valueAt(slot);
+        if (held instanceof ArrayList<?> list) {
+          ((ArrayList<Object>) list).add(k.value());
+        } else {
+          ArrayList<Object> list = new ArrayList<>(4);
+          list.add(held);
+          list.add(k.value());
+          table.setValue(slot, list);
+        }
+      }
     }
-    return groups;
+    return new java.util.Iterator<>() {
+      private int next = advance(0);
+
+      private int advance(int from) {
+        int s = from;
+        while (s < table.capacity() && !table.used(s)) {
+          s++;
+        }
+        return s;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return next < table.capacity();
+      }
+
+      @Override
+      public KV<Object, List<WindowedValue<KV<Object, Object>>>> next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        int s = next;
+        next = advance(s + 1);
+        Object held = table.valueAt(s);
+        table.setValue(s, null);
+        List<WindowedValue<KV<Object, Object>>> values =
+            held instanceof ArrayList<?> list
+                ? (List<WindowedValue<KV<Object, Object>>>) list
+                : List.of((WindowedValue<KV<Object, Object>>) held);
+        return KV.of(table.originalAt(s), values);
+      }
+    };
   }
 }

@@ -186,6 +186,10 @@ public final class ExactSum implements Serializable {
 
   /** The exact sum rounded to the nearest double (ties to even). */
   public double value() {
+    if (size == 0 && !hasSpecial) {
+      // Only the fixed-point part is held (the common case): round it directly.
+      return fixedToDouble(hi, mid, lo);
+    }
     foldFixed();
     if (hasSpecial) {
       return special;
@@ -216,6 +220,89 @@ public final class ExactSum implements Serializable {
       }
     }
     return hi;
+  }
+
+  /**
+   * The 192-bit two's-complement integer (hi, mid, lo) times 2^-SCALE, rounded to the nearest
+   * double, ties to even. The result is always a normal double (its magnitude is at least
+   * 2^-SCALE), so scaling the rounded 53-bit significand is exact.
+   */
+  static double fixedToDouble(long hi, long mid, long lo) {
+    boolean negative = hi < 0;
+    if (negative) {
+      lo = ~lo;
+      mid = ~mid;
+      hi = ~hi;
+      lo += 1;
+      if (lo == 0) {
+        mid += 1;
+        if (mid == 0) {
+          hi += 1;
+        }
+      }
+    }
+    // The magnitude, read as unsigned (-2^191 negates to itself, 2^191 unsigned).
+    int top;
+    if (hi != 0) {
+      top = 191 - Long.numberOfLeadingZeros(hi);
+    } else if (mid != 0) {
+      top = 127 - Long.numberOfLeadingZeros(mid);
+    } else if (lo != 0) {
+      top = 63 - Long.numberOfLeadingZeros(lo);
+    } else {
+      return 0.0;
+    }
+    double d;
+    if (top <= 52) {
+      d = Math.scalb((double) lo, -SCALE);
+    } else {
+      int drop = top - 52;
+      long m = bitsFrom(hi, mid, lo, drop) & ((1L << 53) - 1);
+      boolean round = (bitsFrom(hi, mid, lo, drop - 1) & 1) != 0;
+      if (round && ((m & 1) != 0 || anyBelow(hi, mid, lo, drop - 1))) {
+        m++;
+        if (m == 1L << 53) {
+          m >>>= 1;
+          drop++;
+        }
+      }
+      d = Math.scalb((double) m, drop - SCALE);
+    }
+    return negative ? -d : d;
+  }
+
+  /** The 64 bits of (hi, mid, lo) from bit {@code from} (0..191) up. */
+  private static long bitsFrom(long hi, long mid, long lo, int from) {
+    if (from >= 128) {
+      return hi >>> (from - 128);
+    }
+    if (from >= 64) {
+      int s = from - 64;
+      return s == 0 ? mid : (mid >>> s) | (hi << (64 - s));
+    }
+    return from == 0 ? lo : (lo >>> from) | (mid << (64 - from));
+  }
+
+  /** Whether any of the bits of (hi, mid, lo) below bit {@code n} is set. */
+  private static boolean anyBelow(long hi, long mid, long lo, int n) {
+    if (n <= 0) {
+      return false;
+    }
+    if (n < 64) {
+      return (lo & ((1L << n) - 1)) != 0;
+    }
+    if (lo != 0) {
+      return true;
+    }
+    if (n < 128) {
+      int k = n - 64;
+      return k > 0 && (mid & ((1L << k) - 1)) != 0;
+    }
+    if (mid != 0) {
+      return true;
+    }
+    int k = n - 128;
+    return k > 0 && (hi & ((1L << k) - 1)) != 0;
   }
 
   /** Number of partials held (for coders). */

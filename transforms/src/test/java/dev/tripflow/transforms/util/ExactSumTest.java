@@ -46,6 +46,43 @@ public class ExactSumTest {
     }
   }
 
+  /**
+   * Sums held in the fixed-point part only are rounded straight from its bits: ties go to the even
+   * neighbour, a set bit below the halfway point rounds up, negative sums mirror positive ones;
+   * random sums equal the exact (BigDecimal) sum rounded once.
+   */
+  @Test
+  public void fixedPointSumsRoundOnceToNearestEven() {
+    double two53 = Math.scalb(1.0, 53);
+    assertEquals(two53, sum(two53, 1.0), 0.0);
+    assertEquals(two53 + 2, sum(two53, 1.0, Math.scalb(1.0, -40)), 0.0);
+    assertEquals(two53 + 4, sum(two53, 3.0), 0.0);
+    assertEquals(-two53 - 4, sum(-two53, -3.0), 0.0);
+    assertEquals(-two53, sum(-two53, -1.0), 0.0);
+    assertEquals(0.0, sum(0.1, -0.1), 0.0);
+    assertEquals(Math.scalb(1.0, -44), sum(Math.scalb(1.0, -44)), 0.0);
+    Random random = new Random(11);
+    for (int trial = 0; trial < 2000; trial++) {
+      int n = 1 + random.nextInt(50);
+      double[] xs = new double[n];
+      BigDecimal exact = BigDecimal.ZERO;
+      for (int i = 0; i < n; i++) {
+        double x = Math.scalb(random.nextDouble() - 0.3, random.nextInt(100) - 40);
+        xs[i] = x;
+        exact = exact.add(new BigDecimal(x));
+      }
+      assertEquals(exact.doubleValue(), sum(xs), 0.0);
+    }
+  }
+
+  private static double sum(double... xs) {
+    ExactSum s = new ExactSum();
+    for (double x : xs) {
+      s.add(x);
+    }
+    return s.value();
+  }
+
   /** Plain double addition loses 0.1 + 0.2 - 0.3; the exact sum does not. */
   @Test
   public void cancellationIsExact() {
