@@ -37,12 +37,34 @@ final class Processes {
   }
 
   /**
+   * The java command with the options every JVM of the bench gets: the heap, and transparent huge
+   * pages where the kernel offers them (as {@code ./tripflow} does), for tripflow and Spark alike.
+   */
+  private List<String> jvm() {
+    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    if (hugePages()) {
+      cmd.add("-XX:+UseTransparentHugePages");
+    }
+    return cmd;
+  }
+
+  /** Whether transparent huge pages can be asked for (kernel setting "always" or "madvise"). */
+  static boolean hugePages() {
+    try {
+      String mode = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+      return mode.contains("[always]") || mode.contains("[madvise]");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
    * A tripflow command on a runner, run from the bundled jar exactly as {@code ./tripflow} starts
    * it (class-data-sharing archive included when present), or from the benchmark's classpath when
    * the jar is missing.
    */
   List<String> tripflowCommand(String runner, List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    List<String> cmd = jvm();
     Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
     Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
     // The bundled jar holds every runner (its manifest opens the JDK packages Spark needs).
@@ -76,7 +98,7 @@ final class Processes {
 
   /** A reference engine running the workload's SQL. */
   List<String> sqlCommand(String engine, Workload w, Workload.Layout layout, Path out) {
-    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    List<String> cmd = jvm();
     if (engine.equals("spark")) {
       cmd.addAll(SqlWorkload.SPARK_JAVA_OPTIONS);
     }

@@ -125,6 +125,15 @@ public final class Tripflow {
       LOG.debug("job failure", e);
       printTraceIfAsked(e, err);
       return 1;
+    } catch (OutOfMemoryError e) {
+      // Out of heap outside a partition task (those say which step): one line, what to do.
+      err.println(
+          "tripflow "
+              + command.name()
+              + ": failed: out of memory (heap "
+              + (Runtime.getRuntime().maxMemory() >> 20)
+              + " MiB); give the JVM more with -Xmx (TRIPFLOW_JAVA_OPTS=-Xmx8g for ./tripflow)");
+      return 1;
     } catch (Exception | Error e) {
       if (isWrapper(e) && e.getCause() != null && e.getCause() != e) {
         // a runner's own job failure (the FlinkRunner's, the SparkRunner's)
@@ -221,7 +230,7 @@ public final class Tripflow {
         || name.equals("org.apache.spark.SparkException")
         || msg == null
         || msg.equals("Pipeline execution failed")
-        || msg.equals(e.getCause().toString());
+        || (e.getCause() != null && msg.equals(e.getCause().toString()));
   }
 
   static String usage(Map<String, Command> commands) {

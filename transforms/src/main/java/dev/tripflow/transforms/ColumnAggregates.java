@@ -65,10 +65,22 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
   private final Schema inputSchema;
   private final List<Aggregate> aggregates;
   private final Schema outputSchema;
+  // Where each aggregate's state starts in an accumulator's array: a count for COUNT, a count and
+  // three fixed-point words for SUM and AVG, nothing for COUNT(*) (the row count).
+  private final int[] offsets;
+  private final int stateLength;
 
   private ColumnAggregates(Schema inputSchema, List<Aggregate> aggregates) {
     this.inputSchema = inputSchema;
     this.aggregates = aggregates;
+    this.offsets = new int[aggregates.size()];
+    int next = 0;
+    for (int i = 0; i < offsets.length; i++) {
+      Kind kind = aggregates.get(i).kind;
+      offsets[i] = kind == Kind.COUNT_ALL ? -1 : next;
+      next += kind == Kind.COUNT_ALL ? 0 : kind == Kind.COUNT ? 1 : 4;
+    }
+    this.stateLength = next;
     Schema.Builder out = Schema.builder();
     for (Aggregate a : aggregates) {
       if (a.kind == Kind.COUNT || a.kind == Kind.COUNT_ALL) {
@@ -132,21 +144,57 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
     return inputSchema;
   }
 
-  /** Partial aggregate state: an exact sum and a non-null count per aggregate, and a row count. */
+  /**
+   * Partial aggregate state, one object and one array: a row count, and per aggregate its count of
+   * non-null values and its exact sum's fixed-point words ({@link ExactSum#addFixed(long[], int,
+   * double)}), with an {@link ExactSum} only for the rare values the fixed point cannot hold. (A
+   * lifted combine keeps one per key: an hourly report of millions of keys reads them at random, so
+   * every further object per key is another cache miss.)
+   */
   public static final class Accumulator {
-    final ExactSum[] sums;
-    final long[] counts;
     long rows;
+    // Per aggregate at its offset: its count, then (SUM, AVG) its sum's fixed-point words.
+    final long[] state;
+    // Per aggregate, what the fixed point cannot hold; null until a value needs it.
+    ExactSum[] overflow;
+    private final int aggregates;
 
-    Accumulator(int n) {
-      sums = new ExactSum[n];
-      counts = new long[n];
+    Accumulator(int stateLength, int aggregates) {
+      this.state = new long[stateLength];
+      this.aggregates = aggregates;
+    }
+
+    void add(int i, int off, double x) {
+      if (!ExactSum.addFixed(state, off + 1, x)) {
+        overflow(i).add(x);
+      }
+    }
+
+    ExactSum overflow(int i) {
+      if (overflow == null) {
+        overflow = new ExactSum[aggregates];
+      }
+      if (overflow[i] == null) {
+        overflow[i] = new ExactSum();
+      }
+      return overflow[i];
+    }
+
+    /** Aggregate i's exact sum (its state at {@code off}), rounded once. */
+    double sum(int i, int off) {
+      if (overflow == null || overflow[i] == null) {
+        return ExactSum.fixedValue(state, off + 1);
+      }
+      ExactSum all = new ExactSum();
+      all.addAll(overflow[i]);
+      all.addFixedState(state, off + 1);
+      return all.value();
     }
   }
 
   @Override
   public Accumulator createAccumulator() {
-    return new Accumulator(aggregates.size());
+    return new Accumulator(stateLength, aggregates.size());
   }
 
   @Override
@@ -161,13 +209,10 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
       if (v == null) {
         continue;
       }
-      acc.counts[i]++;
+      int off = offsets[i];
+      acc.state[off]++;
       if (a.kind != Kind.COUNT) {
-        ExactSum s = acc.sums[i];
-        if (s == null) {
-          s = acc.sums[i] = new ExactSum();
-        }
-        s.add(((Number) v).doubleValue());
+        acc.add(i, off, ((Number) v).doubleValue());
       }
     }
     return acc;
@@ -175,16 +220,22 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
 
   @Override
   public Accumulator mergeAccumulators(Iterable<Accumulator> accumulators) {
-    Accumulator merged = createAccumulator();
-    for (Accumulator acc : accumulators) {
-      merged.rows += acc.rows;
-      for (int i = 0; i < merged.counts.length; i++) {
-        merged.counts[i] += acc.counts[i];
-        if (acc.sums[i] != null) {
-          if (merged.sums[i] == null) {
-            merged.sums[i] = new ExactSum();
+    java.util.Iterator<Accumulator> it = accumulators.iterator();
+    Accumulator merged = it.hasNext() ? it.next() : createAccumulator();
+    while (it.hasNext()) {
+      Accumulator other = it.next();
+      merged.rows += other.rows;
+      for (int i = 0; i < offsets.length; i++) {
+        int off = offsets[i];
+        if (off < 0) {
+          continue;
+        }
+        merged.state[off] += other.state[off];
+        if (aggregates.get(i).kind != Kind.COUNT) {
+          ExactSum.addFixedTo(merged.state, off + 1, other.state, off + 1);
+          if (other.overflow != null && other.overflow[i] != null) {
+            merged.overflow(i).addAll(other.overflow[i]);
           }
-          merged.sums[i].addAll(acc.sums[i]);
         }
       }
     }
@@ -196,18 +247,20 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
     Object[] values = new Object[aggregates.size()];
     for (int i = 0; i < values.length; i++) {
       Aggregate a = aggregates.get(i);
+      int off = offsets[i];
+      long count = off < 0 ? acc.rows : acc.state[off];
       switch (a.kind) {
         case COUNT_ALL:
           values[i] = acc.rows;
           break;
         case COUNT:
-          values[i] = acc.counts[i];
+          values[i] = count;
           break;
         case SUM:
-          values[i] = acc.counts[i] == 0 ? null : acc.sums[i].value();
+          values[i] = count == 0 ? null : acc.sum(i, off);
           break;
         case AVG:
-          values[i] = acc.counts[i] == 0 ? null : acc.sums[i].value() / acc.counts[i];
+          values[i] = count == 0 ? null : acc.sum(i, off) / count;
           break;
         default:
           throw new AssertionError(a.kind);
@@ -220,7 +273,7 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
 
   @Override
   public Coder<Accumulator> getAccumulatorCoder(CoderRegistry registry, Coder<Row> inputCoder) {
-    return new AccumulatorCoder(aggregates.size());
+    return new AccumulatorCoder(aggregates.size(), stateLength);
   }
 
   @Override
@@ -228,24 +281,28 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
     return org.apache.beam.sdk.coders.RowCoder.of(outputSchema);
   }
 
-  /** Encodes accumulators compactly: counts, then each sum's partials. */
+  /** Encodes accumulators compactly: counts and fixed-point words, then any overflow partials. */
   static final class AccumulatorCoder extends CustomCoder<Accumulator> {
     private static final long serialVersionUID = 1L;
     private static final VarLongCoder LONG = VarLongCoder.of();
     private static final VarIntCoder INT = VarIntCoder.of();
     private static final DoubleCoder DOUBLE = DoubleCoder.of();
     private final int size;
+    private final int stateLength;
 
-    AccumulatorCoder(int size) {
+    AccumulatorCoder(int size, int stateLength) {
       this.size = size;
+      this.stateLength = stateLength;
     }
 
     @Override
     public void encode(Accumulator acc, OutputStream out) throws IOException {
       LONG.encode(acc.rows, out);
+      for (int w = 0; w < stateLength; w++) {
+        LONG.encode(acc.state[w], out);
+      }
       for (int i = 0; i < size; i++) {
-        LONG.encode(acc.counts[i], out);
-        ExactSum s = acc.sums[i];
+        ExactSum s = acc.overflow == null ? null : acc.overflow[i];
         if (s == null) {
           INT.encode(-1, out);
           continue;
@@ -263,10 +320,12 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
 
     @Override
     public Accumulator decode(InputStream in) throws IOException {
-      Accumulator acc = new Accumulator(size);
+      Accumulator acc = new Accumulator(stateLength, size);
       acc.rows = LONG.decode(in);
+      for (int w = 0; w < stateLength; w++) {
+        acc.state[w] = LONG.decode(in);
+      }
       for (int i = 0; i < size; i++) {
-        acc.counts[i] = LONG.decode(in);
         int n = INT.decode(in);
         if (n < 0) {
           continue;
@@ -277,19 +336,22 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
         }
         boolean special = in.read() == 1;
         double specialValue = special ? DOUBLE.decode(in) : 0.0;
-        acc.sums[i] = ExactSum.fromState(partials, n, special, specialValue);
+        acc.overflow(i);
+        acc.overflow[i] = ExactSum.fromState(partials, n, special, specialValue);
       }
       return acc;
     }
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof AccumulatorCoder other && other.size == size;
+      return o instanceof AccumulatorCoder other
+          && other.size == size
+          && other.stateLength == stateLength;
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(AccumulatorCoder.class, size);
+      return Objects.hash(AccumulatorCoder.class, size, stateLength);
     }
   }
 }

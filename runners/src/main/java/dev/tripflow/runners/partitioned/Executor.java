@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.OutputWindowedValue;
@@ -382,6 +381,33 @@ final class Executor {
 
   // ---------------------------------------------------------------- tasks
 
+  /**
+   * The coder of a lifted combine's accumulators, with which its partials are kept encoded between
+   * the pre-aggregation and the merge; null when the CombineFn cannot provide one (the partials are
+   * then kept as objects).
+   */
+  @SuppressWarnings("unchecked")
+  static Coder<Object> accumulatorCoder(
+      Combine.CombineFn<Object, Object, Object> fn, PCollection<KV<Object, Object>> input) {
+    if (!ENCODE_PARTIALS) {
+      return null;
+    }
+    try {
+      return fn.getAccumulatorCoder(
+          input.getPipeline().getCoderRegistry(),
+          ((KvCoder<Object, Object>) input.getCoder()).getValueCoder());
+    } catch (org.apache.beam.sdk.coders.CannotProvideCoderException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Whether partials are kept encoded ({@code -Dtripflow.encodePartials=false}: as objects). */
+  private static final boolean ENCODE_PARTIALS =
+      Boolean.parseBoolean(System.getProperty("tripflow.encodePartials", "true"));
+
+  /** How many elements a task counts before it adds them to the shared progress counters. */
+  private static final int TALLY = 4096;
+
   /** One partition of one stage: fused operators wired by reference, run as one bundle. */
   private final class Task {
     private final Stage stage;
@@ -460,6 +486,7 @@ final class Executor {
       } catch (RuntimeException | Error e) {
         throw new StepFailedException(failedStep(e), unwrap(e));
       } finally {
+        publishTally();
         for (Operator op : operators.values()) {
           op.close(failed);
         }
@@ -491,10 +518,11 @@ final class Executor {
           rootOperator = op;
           Receiver first =
               s.outputs.isEmpty() ? v -> {} : outs.get(s.outputs.keySet().iterator().next());
-          LongAdder in = progress.in;
           rootOut =
               v -> {
-                in.increment();
+                if (++inPending == TALLY) {
+                  publishTally();
+                }
                 first.accept(v);
               };
         }
@@ -549,6 +577,7 @@ final class Executor {
                     Shuffle.producer(stage.id, task),
                     keyCoder,
                     fn,
+                    accumulatorCoder(fn, (PCollection<KV<Object, Object>>) pc),
                     pc.getWindowingStrategy().getTimestampCombiner());
             combiners.add(w);
             list.add(counted(guarded(c, scoped(c, w))));
@@ -568,10 +597,11 @@ final class Executor {
       if (plan.materialized.contains(pc)) {
         List<WindowedValue<?>> sink = new ArrayList<>();
         materialized.get(pc)[task] = sink;
-        LongAdder out = progress.out;
         list.add(
             v -> {
-              out.increment();
+              if (++outPending == TALLY) {
+                publishTally();
+              }
               sink.add(v);
             });
       }
@@ -580,10 +610,23 @@ final class Executor {
       return r;
     }
 
+    // Elements in and out of this task not yet added to the shared progress counters: counted
+    // here and published every TALLY elements, not with an atomic add per element.
+    private long inPending;
+    private long outPending;
+
+    private void publishTally() {
+      progress.in.add(inPending);
+      progress.out.add(outPending);
+      inPending = 0;
+      outPending = 0;
+    }
+
     private Receiver counted(Receiver r) {
-      LongAdder out = progress.out;
       return v -> {
-        out.increment();
+        if (++outPending == TALLY) {
+          publishTally();
+        }
         r.accept(v);
       };
     }
@@ -591,10 +634,12 @@ final class Executor {
     private Receiver scoped(Step step, Receiver r) {
       var container = taskMetrics.getContainer(step.name);
       return v -> {
-        try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
+        org.apache.beam.sdk.metrics.MetricsContainer previous =
+            MetricsEnvironment.setCurrentContainer(container);
+        try {
           r.accept(v);
-        } catch (java.io.IOException e) {
-          throw new IllegalStateException(e);
+        } finally {
+          MetricsEnvironment.setCurrentContainer(previous);
         }
       };
     }
@@ -668,7 +713,12 @@ final class Executor {
           var container = taskMetrics.getContainer(root.name);
           try (Closeable c = MetricsEnvironment.scopedMetricsContainer(container)) {
             Shuffle.mergePartials(
-                shuffles.get(root).read(p), fn, ws.getTimestampCombiner(), rootOut);
+                shuffles.get(root).read(p),
+                ((KvCoder) in.getCoder()).getKeyCoder(),
+                accumulatorCoder(fn, (PCollection<KV<Object, Object>>) in),
+                fn,
+                ws.getTimestampCombiner(),
+                rootOut);
           } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
           }

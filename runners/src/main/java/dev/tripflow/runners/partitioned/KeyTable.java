@@ -15,6 +15,8 @@ import java.util.Arrays;
  */
 final class KeyTable {
   private static final int MIN_CAPACITY = 16;
+  // Stands for a null caller's key (a Void key's structural value is not null).
+  private static final Object NULL_KEY = new Object();
 
   private int[] hashes;
   private Object[] keys;
@@ -139,7 +141,7 @@ final class KeyTable {
   /** The caller's key of a slot: the one given to {@link #setOriginal}, else the compared key. */
   Object originalAt(int slot) {
     Object o = originals == null ? null : originals[slot];
-    return o == null ? keys[slot] : o;
+    return o == null ? keys[slot] : o == NULL_KEY ? null : o;
   }
 
   /** Records the caller's key of a slot whose compared key is a structural value of it. */
@@ -150,7 +152,7 @@ final class KeyTable {
     if (originals == null) {
       originals = new Object[hashes.length];
     }
-    originals[slot] = original;
+    originals[slot] = original == null ? NULL_KEY : original;
   }
 
   Object valueAt(int slot) {

@@ -33,10 +33,9 @@ public final class ExactSum implements Serializable {
   /** Largest shift of a 53-bit mantissa: values below 2^69, leaving 2^120 of headroom. */
   private static final int MAX_SHIFT = 112;
 
-  // The fixed-point accumulator, a two's-complement 192-bit integer in units of 2^-SCALE.
-  private long lo;
-  private long mid;
-  private long hi;
+  // The fixed-point accumulator, a two's-complement 192-bit integer in units of 2^-SCALE: its low,
+  // middle and high words.
+  private final long[] fixed = new long[3];
 
   private static final double[] NO_PARTIALS = new double[0];
 
@@ -52,7 +51,7 @@ public final class ExactSum implements Serializable {
     if (e != 0 && e != 0x7ff) {
       int shift = e - 1075 + SCALE;
       if (shift >= 0 && shift <= MAX_SHIFT) {
-        addFixed((bits & 0xFFFFFFFFFFFFFL) | 0x10000000000000L, shift, bits < 0);
+        addFixed(fixed, 0, (bits & 0xFFFFFFFFFFFFFL) | 0x10000000000000L, shift, bits < 0);
         return;
       }
     } else if ((bits & Long.MAX_VALUE) == 0
@@ -64,8 +63,45 @@ public final class ExactSum implements Serializable {
     addPartial(x);
   }
 
-  /** Adds or subtracts {@code m << shift} to the fixed-point accumulator. */
-  private void addFixed(long m, int shift, boolean negative) {
+  /**
+   * Adds {@code x} to a fixed-point sum kept outside any ExactSum, in the words {@code s[off]}
+   * (low), {@code s[off + 1]} and {@code s[off + 2]} (high) of the caller's array, when that can
+   * hold it exactly. Returns false, changing nothing, for a value it cannot hold (an infinity, NaN,
+   * negative zero, a subnormal, or a magnitude of 2^69 and above or below 2^-44): the caller adds
+   * that one to an ExactSum instead. Adding +0.0 changes nothing. {@link #fixedValue} rounds such a
+   * sum and {@link #addFixedState} adds it to an ExactSum.
+   */
+  public static boolean addFixed(long[] s, int off, double x) {
+    long bits = Double.doubleToRawLongBits(x);
+    int e = (int) ((bits >>> 52) & 0x7ff);
+    if (e != 0 && e != 0x7ff) {
+      int shift = e - 1075 + SCALE;
+      if (shift >= 0 && shift <= MAX_SHIFT) {
+        addFixed(s, off, (bits & 0xFFFFFFFFFFFFFL) | 0x10000000000000L, shift, bits < 0);
+        return true;
+      }
+      return false;
+    }
+    return bits == 0;
+  }
+
+  /** Adds the fixed-point sum {@code from[fromOff..+2]} to {@code into[intoOff..+2]}. */
+  public static void addFixedTo(long[] into, int intoOff, long[] from, int fromOff) {
+    add192(into, intoOff, from[fromOff + 2], from[fromOff + 1], from[fromOff]);
+  }
+
+  /** The fixed-point sum {@code s[off..off+2]} rounded to the nearest double (ties to even). */
+  public static double fixedValue(long[] s, int off) {
+    return fixedToDouble(s[off + 2], s[off + 1], s[off]);
+  }
+
+  /** Adds a fixed-point sum kept outside ({@link #addFixed(long[], int, double)}) to this one. */
+  public void addFixedState(long[] s, int off) {
+    addFixedTo(fixed, 0, s, off);
+  }
+
+  /** Adds or subtracts {@code m << shift} to the fixed-point sum in {@code s[off..off+2]}. */
+  private static void addFixed(long[] s, int off, long m, int shift, boolean negative) {
     long l0;
     long l1;
     long l2;
@@ -96,11 +132,13 @@ public final class ExactSum implements Serializable {
         }
       }
     }
-    add192(l2, l1, l0);
+    add192(s, off, l2, l1, l0);
   }
 
-  /** Adds the 192-bit two's-complement integer (l2, l1, l0) to the accumulator. */
-  private void add192(long l2, long l1, long l0) {
+  /** Adds the 192-bit two's-complement integer (l2, l1, l0) to the sum in {@code s[off..off+2]}. */
+  private static void add192(long[] s, int off, long l2, long l1, long l0) {
+    long lo = s[off];
+    long mid = s[off + 1];
     long n0 = lo + l0;
     long c0 = Long.compareUnsigned(n0, lo) < 0 ? 1 : 0;
     long n1 = mid + l1;
@@ -109,13 +147,16 @@ public final class ExactSum implements Serializable {
     if (c0 == 1 && n1c == 0) {
       c1 = 1;
     }
-    lo = n0;
-    mid = n1c;
-    hi = hi + l2 + c1;
+    s[off] = n0;
+    s[off + 1] = n1c;
+    s[off + 2] += l2 + c1;
   }
 
   /** Moves the fixed-point accumulator into the partials, exactly, in 52-bit pieces. */
   private void foldFixed() {
+    long lo = fixed[0];
+    long mid = fixed[1];
+    long hi = fixed[2];
     if (lo == 0 && mid == 0 && hi == 0) {
       return;
     }
@@ -125,9 +166,7 @@ public final class ExactSum implements Serializable {
             .or(new java.math.BigInteger(Long.toUnsignedString(mid)))
             .shiftLeft(64)
             .or(new java.math.BigInteger(Long.toUnsignedString(lo)));
-    lo = 0;
-    mid = 0;
-    hi = 0;
+    java.util.Arrays.fill(fixed, 0L);
     boolean negative = v.signum() < 0;
     java.math.BigInteger a = v.abs();
     java.math.BigInteger mask =
@@ -173,9 +212,7 @@ public final class ExactSum implements Serializable {
 
   /** Adds everything another sum holds. */
   public void addAll(ExactSum other) {
-    if (other.lo != 0 || other.mid != 0 || other.hi != 0) {
-      add192(other.hi, other.mid, other.lo);
-    }
+    addFixedTo(fixed, 0, other.fixed, 0);
     for (int i = 0; i < other.size; i++) {
       add(other.partials[i]);
     }
@@ -188,7 +225,7 @@ public final class ExactSum implements Serializable {
   public double value() {
     if (size == 0 && !hasSpecial) {
       // Only the fixed-point part is held (the common case): round it directly.
-      return fixedToDouble(hi, mid, lo);
+      return fixedValue(fixed, 0);
     }
     foldFixed();
     if (hasSpecial) {
