@@ -412,7 +412,7 @@ final class Shuffle {
      * the real volume took 0.87 times as long with 2^18 keys as without a bound, and 1.16 times as
      * long with 2^16 as with 2^18 (-Dtripflow.combineKeys=N sets it).
      */
-    static final int MAX_KEYS = Integer.getInteger("tripflow.combineKeys", 1 << 18);
+    static int maxKeys = Integer.getInteger("tripflow.combineKeys", 1 << 18);
 
     private final Shuffle shuffle;
     private final long task;
@@ -464,7 +464,7 @@ final class Shuffle {
           table.setValue(
               slot,
               stamped ? new Stamped(acc, timestampCombiner.assign(window, v.getTimestamp())) : acc);
-          if (table.size() >= MAX_KEYS) {
+          if (table.size() >= maxKeys) {
             flush();
           }
         } else if (stamped) {
@@ -481,7 +481,7 @@ final class Shuffle {
 
     /**
      * Writes the partial aggregates held to the shuffle and empties the table: at the end of the
-     * task, and whenever the table reaches {@link #MAX_KEYS} keys (the merge combines a key's
+     * task, and whenever the table reaches {@link #maxKeys} keys (the merge combines a key's
      * partials from several flushes as it does those of several tasks).
      */
     void flush() {

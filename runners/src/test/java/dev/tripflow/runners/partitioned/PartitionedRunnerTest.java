@@ -266,6 +266,93 @@ public class PartitionedRunnerTest {
     assertTrue(FailOnce.CALLS.get() > 300);
   }
 
+  /**
+   * A lifted combine whose tasks flush their pre-aggregation many times (a table of 64 keys for
+   * 5,000 keys) merges every partial: encoded ones in the global window, object ones in fixed
+   * windows. Sum merges into its first accumulator, and the merge's task fails once and is run
+   * again from the same partials: the sums would come out wrong if the merge had changed them.
+   */
+  @Test
+  public void combineFlushedManyTimesMergesEveryPartialOnce() {
+    int before = Shuffle.CombiningWriter.maxKeys;
+    Shuffle.CombiningWriter.maxKeys = 64;
+    FailAfterCombine.CALLS.clear();
+    try {
+      Pipeline p = pipeline(3);
+      List<KV<String, Integer>> input = new ArrayList<>();
+      java.util.Map<String, Integer> sums = new java.util.TreeMap<>();
+      java.util.Map<String, Long> windowed = new java.util.TreeMap<>();
+      for (int i = 0; i < 20_000; i++) {
+        String key = "key-" + (i * 7919 % 5000);
+        input.add(KV.of(key, i));
+        sums.merge(key, i, Integer::sum);
+        windowed.merge(key + "@" + (i % 4), 1L, Long::sum);
+      }
+      PCollection<KV<String, Integer>> kvs = p.apply(Create.of(input));
+      PCollection<KV<String, Integer>> summed =
+          kvs.apply("Sum", Sum.integersPerKey())
+              .apply("FailOnce", ParDo.of(new FailAfterCombine<Integer>("sums")));
+      List<KV<String, Integer>> expected = new ArrayList<>();
+      sums.forEach((k, v) -> expected.add(KV.of(k, v)));
+      PAssert.that(summed).containsInAnyOrder(expected);
+      PCollection<KV<String, Long>> counted =
+          kvs.apply("Stamp", ParDo.of(new StampByValue()))
+              .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+              .apply("CountPerWindow", Count.perKey())
+              .apply("FailOnceToo", ParDo.of(new FailAfterCombine<Long>("counts")))
+              .apply("WithWindow", ParDo.of(new KeyWithSecond()));
+      List<KV<String, Long>> expectedCounts = new ArrayList<>();
+      windowed.forEach((k, v) -> expectedCounts.add(KV.of(k, v)));
+      PAssert.that(counted).containsInAnyOrder(expectedCounts);
+      p.run();
+      assertTrue(
+          "each merge failed once and was run again",
+          FailAfterCombine.CALLS.get("sums").get() > sums.size()
+              && FailAfterCombine.CALLS.get("counts").get() > windowed.size());
+    } finally {
+      Shuffle.CombiningWriter.maxKeys = before;
+    }
+  }
+
+  static final class StampByValue extends DoFn<KV<String, Integer>, KV<String, Integer>> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.outputWithTimestamp(c.element(), new Instant(1000L * (c.element().getValue() % 4)));
+    }
+  }
+
+  static final class KeyWithSecond extends DoFn<KV<String, Long>, KV<String, Long>> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(
+          KV.of(
+              c.element().getKey() + "@" + c.timestamp().getMillis() / 1000,
+              c.element().getValue()));
+    }
+  }
+
+  /** Fails the 1,000th element its step sees, once. */
+  static final class FailAfterCombine<V> extends DoFn<KV<String, V>, KV<String, V>> {
+    static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> CALLS =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private final String step;
+
+    FailAfterCombine(String step) {
+      this.step = step;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, V> kv, OutputReceiver<KV<String, V>> out) {
+      if (CALLS
+              .computeIfAbsent(step, s -> new java.util.concurrent.atomic.AtomicInteger())
+              .incrementAndGet()
+          == 1000) {
+        throw new IllegalStateException("injected failure after the merge");
+      }
+      out.output(kv);
+    }
+  }
+
   /** A task failing every attempt fails the run with the step, the partition and the cause. */
   @Test
   public void finalErrorNamesStepPartitionAndCause() {
