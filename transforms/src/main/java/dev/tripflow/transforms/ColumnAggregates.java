@@ -69,14 +69,21 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
   // three fixed-point words for SUM and AVG, nothing for COUNT(*) (the row count).
   private final int[] offsets;
   private final int stateLength;
+  // Per aggregate, for the per-row loop: its input column (-1 for COUNT(*)), whether it sums.
+  private final int[] inputs;
+  private final boolean[] summed;
 
   private ColumnAggregates(Schema inputSchema, List<Aggregate> aggregates) {
     this.inputSchema = inputSchema;
     this.aggregates = aggregates;
     this.offsets = new int[aggregates.size()];
+    this.inputs = new int[aggregates.size()];
+    this.summed = new boolean[aggregates.size()];
     int next = 0;
     for (int i = 0; i < offsets.length; i++) {
       Kind kind = aggregates.get(i).kind;
+      inputs[i] = kind == Kind.COUNT_ALL ? -1 : aggregates.get(i).inputIndex;
+      summed[i] = kind == Kind.SUM || kind == Kind.AVG;
       offsets[i] = kind == Kind.COUNT_ALL ? -1 : next;
       next += kind == Kind.COUNT_ALL ? 0 : kind == Kind.COUNT ? 1 : 4;
     }
@@ -200,18 +207,19 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
   @Override
   public Accumulator addInput(Accumulator acc, Row row) {
     acc.rows++;
-    for (int i = 0; i < aggregates.size(); i++) {
-      Aggregate a = aggregates.get(i);
-      if (a.kind == Kind.COUNT_ALL) {
-        continue;
+    List<Object> values = row.getValues();
+    for (int i = 0; i < inputs.length; i++) {
+      int input = inputs[i];
+      if (input < 0) {
+        continue; // COUNT(*): the row count
       }
-      Object v = row.getValue(a.inputIndex);
+      Object v = values.get(input);
       if (v == null) {
         continue;
       }
       int off = offsets[i];
       acc.state[off]++;
-      if (a.kind != Kind.COUNT) {
+      if (summed[i]) {
         acc.add(i, off, ((Number) v).doubleValue());
       }
     }
