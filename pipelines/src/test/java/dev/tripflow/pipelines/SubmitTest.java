@@ -331,51 +331,23 @@ public class SubmitTest {
     String none = Cli.fails(2, dry());
     assertTrue(none, none.contains("say which command to run"));
 
-    String option =
-        Cli.fails(
-            2,
-            "submit",
-            "dataproc",
-            "--cluster=c",
-            "--region=us-east1",
-            "--bucket=gs://b",
-            "--clustr=x",
-            "revenue-report");
+    String option = Cli.fails(2, eastDataproc("--bucket=gs://b", "--clustr=x", "revenue-report"));
     assertTrue(option, option.contains("unknown option --clustr"));
     String engine =
-        Cli.fails(
-            2,
-            "submit",
-            "dataproc",
-            "--cluster=c",
-            "--region=us-east1",
-            "--bucket=gs://b",
-            "--engine=hadoop",
-            "revenue-report");
+        Cli.fails(2, eastDataproc("--bucket=gs://b", "--engine=hadoop", "revenue-report"));
     assertTrue(engine, engine.contains("--engine=hadoop: expected spark or flink"));
-    String bucket =
-        Cli.fails(
-            2,
-            "submit",
-            "dataproc",
-            "--cluster=c",
-            "--region=us-east1",
-            "--bucket=staging",
-            "revenue-report");
+    String bucket = Cli.fails(2, eastDataproc("--bucket=staging", "revenue-report"));
     assertTrue(bucket, bucket.contains("--bucket=staging: expected gs://BUCKET[/PREFIX]"));
     String noJar =
         Cli.fails(
             2,
-            "submit",
-            "dataproc",
-            "--cluster=c",
-            "--region=us-east1",
-            "--bucket=gs://b",
-            "--dryRun",
-            "revenue-report",
-            "--inputGreen=" + GREEN,
-            "--inputYellow=" + YELLOW,
-            "--output=gs://t/o");
+            eastDataproc(
+                "--bucket=gs://b",
+                "--dryRun",
+                "revenue-report",
+                "--inputGreen=" + GREEN,
+                "--inputYellow=" + YELLOW,
+                "--output=gs://t/o"));
     assertTrue(noJar, noJar.contains("pass --jar="));
     String target = Cli.fails(2, "submit", "yarn", "revenue-report");
     assertTrue(target, target.contains("unknown target 'yarn'; targets: dataproc, flink"));
@@ -390,6 +362,14 @@ public class SubmitTest {
         Cli.fails(2, "submit", "flink", "--flinkMaster=127.0.0.1:" + closed, "revenue-report");
     assertTrue(
         down, down.contains("no Flink cluster answers at http://127.0.0.1:" + closed + "/config"));
+  }
+
+  /** submit dataproc with a cluster and region, then {@code rest}. */
+  private static String[] eastDataproc(String... rest) {
+    List<String> args =
+        new ArrayList<>(List.of("submit", "dataproc", "--cluster=c", "--region=us-east1"));
+    args.addAll(List.of(rest));
+    return args.toArray(new String[0]);
   }
 
   private static String[] dry(String... jobArgs) {
