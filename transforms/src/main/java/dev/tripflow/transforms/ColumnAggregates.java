@@ -65,6 +65,8 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
   private final Schema inputSchema;
   private final List<Aggregate> aggregates;
   private final Schema outputSchema;
+  // Attaches values to output rows; it keeps none, so one serves every key on every thread.
+  private transient Row.Builder rows;
   // Where each aggregate's state starts in an accumulator's array: a count for COUNT, a count and
   // three fixed-point words for SUM and AVG, nothing for COUNT(*) (the row count).
   private final int[] offsets;
@@ -276,7 +278,11 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
     }
     // The values match the output schema by construction: attach them without the builder's
     // per-field checks.
-    return Row.withSchema(outputSchema).attachValues(java.util.Arrays.asList(values));
+    Row.Builder b = rows;
+    if (b == null) {
+      b = rows = Row.withSchema(outputSchema);
+    }
+    return b.attachValues(java.util.Arrays.asList(values));
   }
 
   @Override

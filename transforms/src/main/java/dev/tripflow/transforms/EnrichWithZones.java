@@ -114,6 +114,8 @@ public final class EnrichWithZones extends PTransform<PCollection<Row>, PCollect
     private final PCollectionView<Map<Long, Row>> zoneMap;
     private final int zoneIndex;
     private final Schema out;
+    // Attaches values to output rows; it keeps none, so one serves every row.
+    private transient Row.Builder rows;
     private final Counter unmatched = Metrics.counter("tripflow", "unmatched_zones");
 
     LookupFn(PCollectionView<Map<Long, Row>> zoneMap, int zoneIndex, Schema out) {
@@ -135,7 +137,10 @@ public final class EnrichWithZones extends PTransform<PCollection<Row>, PCollect
       values.add(zone.getString("Borough"));
       values.add(zone.getString("Zone"));
       values.add(zone.getString("service_zone"));
-      outputs.get(MATCHED).output(Row.withSchema(out).attachValues(values));
+      if (rows == null) {
+        rows = Row.withSchema(out);
+      }
+      outputs.get(MATCHED).output(rows.attachValues(values));
     }
   }
 }

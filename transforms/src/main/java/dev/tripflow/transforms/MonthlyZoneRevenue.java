@@ -123,6 +123,8 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
     private final int zone;
     private final int pickup;
     private final int service;
+    // Attaching values keeps nothing in the builder: one serves every key, on every thread.
+    private static final Row.Builder KEYS = Row.withSchema(KEY);
     // The month of the previous trip: trips come in runs of one month, so most keys share it.
     private transient LocalDateTime lastMonth;
 
@@ -136,7 +138,7 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
     public void process(@Element Row trip, OutputReceiver<KV<Row, Row>> out) {
       List<Object> key =
           Arrays.asList(trip.getValue(zone), month(trip.getValue(pickup)), trip.getValue(service));
-      out.output(KV.of(Row.withSchema(KEY).attachValues(key), trip));
+      out.output(KV.of(KEYS.attachValues(key), trip));
     }
 
     private LocalDateTime month(LocalDateTime pickup) {
@@ -161,7 +163,9 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
       List<Object> values = new ArrayList<>(SCHEMA.getFieldCount());
       values.addAll(kv.getKey().getValues());
       values.addAll(kv.getValue().getValues());
-      out.output(Row.withSchema(SCHEMA).attachValues(values));
+      out.output(ROWS.attachValues(values));
     }
+
+    private static final Row.Builder ROWS = Row.withSchema(SCHEMA);
   }
 }

@@ -182,6 +182,8 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
     private final Schema output;
     private final TypeName[] targetTypes;
     private final boolean[] sameType;
+    // Attaches values to rows of the output schema (it keeps none, so one serves every row).
+    private transient Row.Builder rows;
 
     NormalizeFn(String serviceType, int[] sourceIndex, Schema output, Schema input) {
       this.serviceType = serviceType;
@@ -209,7 +211,10 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
         values[i] = sameType[i] ? v : convert(v, targetTypes[i]);
       }
       values[sourceIndex.length] = serviceType;
-      out.output(Row.withSchema(output).attachValues(java.util.Arrays.asList(values)));
+      if (rows == null) {
+        rows = Row.withSchema(output);
+      }
+      out.output(rows.attachValues(java.util.Arrays.asList(values)));
     }
 
     private static Object convert(Object v, TypeName to) {

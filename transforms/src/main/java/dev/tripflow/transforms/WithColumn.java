@@ -60,6 +60,7 @@ public final class WithColumn extends PTransform<PCollection<Row>, PCollection<R
     private final SerializableFunction<Row, Object> fn;
     private final Schema out;
     private final int replaced;
+    private transient Row.Builder rows;
 
     ComputeFn(SerializableFunction<Row, Object> fn, Schema out, int replaced) {
       this.fn = fn;
@@ -76,7 +77,10 @@ public final class WithColumn extends PTransform<PCollection<Row>, PCollection<R
       } else {
         values.add(v);
       }
-      receiver.output(Row.withSchema(out).attachValues(values));
+      if (rows == null) {
+        rows = Row.withSchema(out);
+      }
+      receiver.output(rows.attachValues(values));
     }
   }
 }

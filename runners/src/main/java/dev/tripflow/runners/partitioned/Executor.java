@@ -413,7 +413,8 @@ final class Executor {
     private final Stage stage;
     private final int task;
     private final Map<Step, Operator> operators = new LinkedHashMap<>();
-    private final List<Shuffle.CombiningWriter> combiners = new ArrayList<>();
+    // The end of each lifted combine's pre-aggregation, run as its step (errors name it).
+    private final List<Receiver> combiners = new ArrayList<>();
     private final Map<PCollection<?>, Receiver> receivers = new HashMap<>();
     Operator rootOperator;
     private Receiver rootOut;
@@ -466,8 +467,8 @@ final class Executor {
             op.finish();
           }
         }
-        for (Shuffle.CombiningWriter c : combiners) {
-          c.flush();
+        for (Receiver c : combiners) {
+          c.accept(null);
         }
         // The bundle's output is complete in memory: run the bundle finalizers.
         for (DoFn.BundleFinalizer.Callback callback : finalizers) {
@@ -579,7 +580,7 @@ final class Executor {
                     fn,
                     accumulatorCoder(fn, (PCollection<KV<Object, Object>>) pc),
                     pc.getWindowingStrategy().getTimestampCombiner());
-            combiners.add(w);
+            combiners.add(guarded(c, scoped(c, v -> w.flush())));
             list.add(counted(guarded(c, scoped(c, w))));
           } else {
             list.add(

@@ -86,6 +86,21 @@ final class KeyTable {
     }
   }
 
+  /**
+   * Reads the first slot of {@code hash} and the headers of the key and value it holds, and returns
+   * a number made of them. Called for a batch of keys before they are looked up, it has the
+   * processor fetch their memory all at once (the loads of different keys do not wait on each
+   * other) instead of one cache miss after another.
+   */
+  int touch(int hash) {
+    int i = hash & mask;
+    Object k = keys[i];
+    Object v = values[i];
+    return hashes[i]
+        + (k != null && k.getClass() == Object.class ? 1 : 0)
+        + (v != null && v.getClass() == Object.class ? 1 : 0);
+  }
+
   private void grow() {
     int[] oldHashes = hashes;
     Object[] oldKeys = keys;

@@ -427,6 +427,14 @@ final class Shuffle {
     // Keyed by the structural key alone in the global window, else by key and window.
     private final KeyTable table = new KeyTable();
     private List<Object>[] lists;
+    // Elements of the global window held back to be added to the table together (see drain).
+    private static final int BATCH = 256;
+    private final WindowedValue<?>[] pendingValues = new WindowedValue<?>[BATCH];
+    private final Object[] pendingKeys = new Object[BATCH];
+    private final int[] pendingHashes = new int[BATCH];
+    private int pending;
+    // What the reads ahead returned, kept so that they are not optimised away.
+    long touched;
 
     CombiningWriter(
         Shuffle shuffle,
@@ -450,33 +458,85 @@ final class Shuffle {
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
       Object key = kv.getKey();
       Object structural = structural(keyCoder, key);
+      if (v.getWindows().size() == 1
+          && v.getWindows().iterator().next()
+              instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow) {
+        int i = pending++;
+        pendingValues[i] = v;
+        pendingKeys[i] = structural;
+        pendingHashes[i] = KeyTable.hash(structural);
+        if (pending == BATCH) {
+          drain();
+        }
+        return;
+      }
       for (BoundedWindow window : v.getWindows()) {
         Object mapKey =
             window instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow
                 ? structural
                 : new KeyWindow(structural, window);
         windowed |= mapKey != structural;
-        int slot = table.slot(mapKey, KeyTable.hash(mapKey));
-        if (slot < 0) {
-          slot = -slot - 1;
-          table.setOriginal(slot, key);
-          Object acc = fn.addInput(fn.createAccumulator(), kv.getValue());
-          table.setValue(
-              slot,
-              stamped ? new Stamped(acc, timestampCombiner.assign(window, v.getTimestamp())) : acc);
-          if (table.size() >= maxKeys) {
-            flush();
-          }
-        } else if (stamped) {
-          Stamped s = (Stamped) table.valueAt(slot);
-          s.accumulator = fn.addInput(s.accumulator, kv.getValue());
-          s.timestamp =
-              timestampCombiner.combine(
-                  s.timestamp, timestampCombiner.assign(window, v.getTimestamp()));
-        } else {
-          table.setValue(slot, fn.addInput(table.valueAt(slot), kv.getValue()));
-        }
+        add(v, kv, window, mapKey, KeyTable.hash(mapKey));
       }
+    }
+
+    /**
+     * Adds the elements held back to the table: first reading the slots they hash to, all of them
+     * before any is updated, so that their cache misses overlap (one element after another, each
+     * waits for its own; the hourly revenue's yellow stage spent half its time there).
+     */
+    private void drain() {
+      int n = pending;
+      int touched = 0;
+      for (int i = 0; i < n; i++) {
+        touched += table.touch(pendingHashes[i]);
+      }
+      this.touched += touched;
+      pending = 0;
+      for (int i = 0; i < n; i++) {
+        WindowedValue<?> v = pendingValues[i];
+        pendingValues[i] = null;
+        Object mapKey = pendingKeys[i];
+        pendingKeys[i] = null;
+        @SuppressWarnings("unchecked")
+        KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
+        add(
+            v,
+            kv,
+            org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE,
+            mapKey,
+            pendingHashes[i]);
+      }
+    }
+
+    private void add(
+        WindowedValue<?> v, KV<Object, Object> kv, BoundedWindow window, Object mapKey, int hash) {
+      int slot = table.slot(mapKey, hash);
+      if (slot < 0) {
+        slot = -slot - 1;
+        table.setOriginal(slot, kv.getKey());
+        Object acc = fn.addInput(fn.createAccumulator(), kv.getValue());
+        table.setValue(
+            slot,
+            stamped ? new Stamped(acc, timestampCombiner.assign(window, v.getTimestamp())) : acc);
+        if (table.size() >= maxKeys) {
+          writeOut();
+        }
+      } else if (stamped) {
+        Stamped s = (Stamped) table.valueAt(slot);
+        s.accumulator = fn.addInput(s.accumulator, kv.getValue());
+        s.timestamp =
+            timestampCombiner.combine(
+                s.timestamp, timestampCombiner.assign(window, v.getTimestamp()));
+      } else {
+        table.setValue(slot, fn.addInput(table.valueAt(slot), kv.getValue()));
+      }
+    }
+
+    /** Adds the elements held back and writes every partial aggregate out: the end of a task. */
+    void flush() {
+      drain();
+      writeOut();
     }
 
     /**
@@ -484,7 +544,7 @@ final class Shuffle {
      * task, and whenever the table reaches {@link #maxKeys} keys (the merge combines a key's
      * partials from several flushes as it does those of several tasks).
      */
-    void flush() {
+    private void writeOut() {
       int[] counts = new int[shuffle.partitions];
       int[] buckets = new int[table.capacity()];
       for (int s = 0; s < table.capacity(); s++) {
