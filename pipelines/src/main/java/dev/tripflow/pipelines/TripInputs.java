@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines;
 
+import dev.tripflow.io.parquet.ColumnMapping;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Param;
@@ -20,6 +21,7 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
@@ -153,12 +155,23 @@ public final class TripInputs {
     String title = Character.toUpperCase(service.charAt(0)) + service.substring(1);
     List<String> common = new ArrayList<>(columns);
     common.remove("service_type");
+    // The reader normalises as it reads (NormalizeTrips' renaming, widening and service type),
+    // saving a row and a step per trip.
+    NormalizeTrips.of(service);
+    Schema normalised = TaxiSchemas.trips(common);
+    ColumnMapping mapping = ColumnMapping.NONE.constant("service_type", service);
+    for (String c : common) {
+      String column = NormalizeTrips.sourceColumn(service, c);
+      if (!column.equals(c)) {
+        mapping = mapping.column(c, column);
+      }
+    }
     PCollection<Row> trips =
         p.apply(
-                "Read" + title,
-                ParquetRows.read(source.globs(), NormalizeTrips.sourceSchema(service, common))
-                    .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_" + service))
-            .apply("Normalize" + title, NormalizeTrips.of(service).withColumns(common));
+            "Read" + title,
+            ParquetRows.read(source.globs(), normalised)
+                .withColumns(mapping)
+                .withRowsReadCounter(RunSummary.NAMESPACE, "rows_read_" + service));
     if (source.within().isEmpty()) {
       return trips;
     }

@@ -1,8 +1,6 @@
 package dev.tripflow.transforms;
 
-import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
@@ -109,24 +107,20 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
     return trips
         // Key each trip by (pickup zone, pickup month, service type).
         .apply("KeyByZoneMonthService", ParDo.of(new KeyFn(in)))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(in)))
+        .setCoder(KvCoder.of(ZoneMonth.CODER, RowCoder.of(in)))
         // Sum the revenue columns per key (partially before the shuffle).
         .apply("SumRevenue", Combine.perKey(aggregates))
-        .setCoder(KvCoder.of(RowCoder.of(KEY), RowCoder.of(aggregates.outputSchema())))
+        .setCoder(KvCoder.of(ZoneMonth.CODER, RowCoder.of(aggregates.outputSchema())))
         // Flatten key and aggregates into one report row.
         .apply("ToReportRows", ParDo.of(new ToReportRowFn()))
         .setRowSchema(SCHEMA);
   }
 
-  static final class KeyFn extends DoFn<Row, KV<Row, Row>> {
+  static final class KeyFn extends DoFn<Row, KV<ZoneMonth, Row>> {
     private static final long serialVersionUID = 1L;
     private final int zone;
     private final int pickup;
     private final int service;
-    // Attaching values keeps nothing in the builder: one serves every key, on every thread.
-    private static final Row.Builder KEYS = Row.withSchema(KEY);
-    // The month of the previous trip: trips come in runs of one month, so most keys share it.
-    private transient LocalDateTime lastMonth;
 
     KeyFn(Schema trips) {
       zone = trips.indexOf("PULocationID");
@@ -135,33 +129,26 @@ public final class MonthlyZoneRevenue extends PTransform<PCollection<Row>, PColl
     }
 
     @ProcessElement
-    public void process(@Element Row trip, OutputReceiver<KV<Row, Row>> out) {
-      List<Object> key =
-          Arrays.asList(trip.getValue(zone), month(trip.getValue(pickup)), trip.getValue(service));
-      out.output(KV.of(KEYS.attachValues(key), trip));
-    }
-
-    private LocalDateTime month(LocalDateTime pickup) {
-      if (pickup == null) {
-        return null;
-      }
-      LocalDateTime m = lastMonth;
-      if (m == null
-          || m.getYear() != pickup.getYear()
-          || m.getMonthValue() != pickup.getMonthValue()) {
-        m = lastMonth = DateTrunc.toMonth(pickup);
-      }
-      return m;
+    public void process(@Element Row trip, OutputReceiver<KV<ZoneMonth, Row>> out) {
+      Number z = trip.getValue(zone);
+      out.output(
+          KV.of(
+              ZoneMonth.of(
+                  z == null ? null : z.longValue(), trip.getValue(pickup), trip.getValue(service)),
+              trip));
     }
   }
 
-  static final class ToReportRowFn extends DoFn<KV<Row, Row>, Row> {
+  static final class ToReportRowFn extends DoFn<KV<ZoneMonth, Row>, Row> {
     private static final long serialVersionUID = 1L;
 
     @ProcessElement
-    public void process(@Element KV<Row, Row> kv, OutputReceiver<Row> out) {
+    public void process(@Element KV<ZoneMonth, Row> kv, OutputReceiver<Row> out) {
       List<Object> values = new ArrayList<>(SCHEMA.getFieldCount());
-      values.addAll(kv.getKey().getValues());
+      ZoneMonth key = kv.getKey();
+      values.add(key.zone());
+      values.add(key.month());
+      values.add(key.service());
       values.addAll(kv.getValue().getValues());
       out.output(ROWS.attachValues(values));
     }

@@ -110,6 +110,15 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
     return b.build();
   }
 
+  /**
+   * The name of the service's column behind common column {@code commonName}: {@code
+   * lpep_/tpep_pickup_datetime} and {@code _dropoff_datetime}, else the same name. A reader that
+   * renames columns itself can produce normalised trips directly from these names.
+   */
+  public static String sourceColumn(String serviceType, String commonName) {
+    return sourceName(serviceType, commonName);
+  }
+
   private static String sourceName(String serviceType, String commonName) {
     String prefix = serviceType.equals("green") ? "lpep_" : "tpep_";
     if (commonName.equals("pickup_datetime") || commonName.equals("dropoff_datetime")) {

@@ -44,7 +44,8 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
   private long remainingInGroup;
   private long rowNumber;
 
-  private ParquetRowFileReader(InputFile file, String name, Schema target) throws IOException {
+  private ParquetRowFileReader(InputFile file, String name, Schema target, ColumnMapping mapping)
+      throws IOException {
     this.name = name;
     ParquetFileReader r;
     try {
@@ -58,16 +59,26 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
       this.schema = target != null ? target : ParquetSchemas.toBeam(fileType);
       List<Type> columns = new ArrayList<>();
       List<Integer> targetIndex = new ArrayList<>();
+      List<Integer> constantIndex = new ArrayList<>();
+      List<Object> constantValues = new ArrayList<>();
       for (int i = 0; i < schema.getFieldCount(); i++) {
         Field f = schema.getField(i);
-        Type column = find(fileType, f.getName());
+        String constant = mapping.constantOf(f.getName());
+        if (constant != null) {
+          constantIndex.add(i);
+          constantValues.add(constant);
+          continue;
+        }
+        String columnName = mapping.columnOf(f.getName());
+        Type column = find(fileType, columnName);
         if (column == null) {
           if (!f.getType().getNullable()) {
             throw new IllegalArgumentException(
                 name
                     + ": column '"
                     + f.getName()
-                    + "' is required but the file has no such column");
+                    + "' is required but the file has no such column"
+                    + (columnName.equals(f.getName()) ? "" : " '" + columnName + "'"));
           }
           continue;
         }
@@ -87,7 +98,12 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
       this.columnReaders = new FlatColumnReader[columns.size()];
       this.materializer =
           new RowMaterializer(
-              schema, requested, targetIndex.stream().mapToInt(Integer::intValue).toArray(), name);
+              schema,
+              requested,
+              targetIndex.stream().mapToInt(Integer::intValue).toArray(),
+              constantIndex.stream().mapToInt(Integer::intValue).toArray(),
+              constantValues.toArray(),
+              name);
     } catch (RuntimeException e) {
       reader.close();
       throw e;
@@ -113,20 +129,33 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
    * @param target the rows' schema, or null for the file's own columns
    */
   public static ParquetRowFileReader open(Path path, Schema target) throws IOException {
+    return open(path, target, ColumnMapping.NONE);
+  }
+
+  /** Opens a local file, filling the target's fields as {@code mapping} says. */
+  public static ParquetRowFileReader open(Path path, Schema target, ColumnMapping mapping)
+      throws IOException {
     if (!Files.isRegularFile(path)) {
       throw new IOException(path + ": no such file");
     }
     ResourceId id = FileSystems.matchNewResource(path.toAbsolutePath().toString(), false);
     return new ParquetRowFileReader(
-        BeamParquetFiles.input(id, Files.size(path)), path.toString(), target);
+        BeamParquetFiles.input(id, Files.size(path)), path.toString(), target, mapping);
   }
 
   /** Opens a file of any Beam file system (local, {@code gs://}, ...). */
   public static ParquetRowFileReader open(Metadata file, Schema target) throws IOException {
+    return open(file, target, ColumnMapping.NONE);
+  }
+
+  /** Opens a file of any Beam file system, filling the target's fields as {@code mapping} says. */
+  public static ParquetRowFileReader open(Metadata file, Schema target, ColumnMapping mapping)
+      throws IOException {
     return new ParquetRowFileReader(
         BeamParquetFiles.input(file.resourceId(), file.sizeBytes()),
         file.resourceId().toString(),
-        target);
+        target,
+        mapping);
   }
 
   /** The schema of the rows returned. */

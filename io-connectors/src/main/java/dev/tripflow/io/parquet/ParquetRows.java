@@ -30,7 +30,7 @@ public final class ParquetRows {
 
   /** Reads every file matching {@code glob} (local or any Beam file system) as rows of target. */
   public static Read read(String glob, Schema target) {
-    return new Read(java.util.List.of(glob), target, null, null);
+    return new Read(java.util.List.of(glob), target, null, null, ColumnMapping.NONE);
   }
 
   /**
@@ -41,12 +41,12 @@ public final class ParquetRows {
     if (globs.isEmpty()) {
       throw new IllegalArgumentException("no globs to read");
     }
-    return new Read(java.util.List.copyOf(globs), target, null, null);
+    return new Read(java.util.List.copyOf(globs), target, null, null, ColumnMapping.NONE);
   }
 
   /** Reads already matched files as rows of target. */
   public static ReadFiles readFiles(Schema target) {
-    return new ReadFiles(target, null, null);
+    return new ReadFiles(target, null, null, ColumnMapping.NONE);
   }
 
   /** Writes rows into {@code directory}, replacing it atomically. */
@@ -61,17 +61,30 @@ public final class ParquetRows {
     private final Schema target;
     private final String namespace;
     private final String counter;
+    private final ColumnMapping mapping;
 
-    Read(java.util.List<String> globs, Schema target, String namespace, String counter) {
+    Read(
+        java.util.List<String> globs,
+        Schema target,
+        String namespace,
+        String counter,
+        ColumnMapping mapping) {
       this.globs = globs;
       this.target = target;
       this.namespace = namespace;
       this.counter = counter;
+      this.mapping = mapping;
     }
 
     /** Counts rows read in the Beam counter {@code namespace:name}. */
     public Read withRowsReadCounter(String namespace, String name) {
-      return new Read(globs, target, namespace, name);
+      return new Read(globs, target, namespace, name, mapping);
+    }
+
+    /** Fills the target's fields from differently named columns or constants. */
+    public Read withColumns(ColumnMapping mapping) {
+      mapping.check(target);
+      return new Read(globs, target, namespace, counter, mapping);
     }
 
     @Override
@@ -90,7 +103,7 @@ public final class ParquetRows {
                       FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
       return files
           .apply("OpenFiles", FileIO.readMatches())
-          .apply("ReadRows", new ReadFiles(target, namespace, counter));
+          .apply("ReadRows", new ReadFiles(target, namespace, counter, mapping));
     }
   }
 
@@ -101,22 +114,30 @@ public final class ParquetRows {
     private final Schema target;
     private final String namespace;
     private final String counter;
+    private final ColumnMapping mapping;
 
-    ReadFiles(Schema target, String namespace, String counter) {
+    ReadFiles(Schema target, String namespace, String counter, ColumnMapping mapping) {
       this.target = target;
       this.namespace = namespace;
       this.counter = counter;
+      this.mapping = mapping;
     }
 
     /** Counts rows read in the Beam counter {@code namespace:name}. */
     public ReadFiles withRowsReadCounter(String namespace, String name) {
-      return new ReadFiles(target, namespace, name);
+      return new ReadFiles(target, namespace, name, mapping);
+    }
+
+    /** Fills the target's fields from differently named columns or constants. */
+    public ReadFiles withColumns(ColumnMapping mapping) {
+      mapping.check(target);
+      return new ReadFiles(target, namespace, counter, mapping);
     }
 
     @Override
     public PCollection<Row> expand(PCollection<ReadableFile> files) {
       return files
-          .apply("DecodeParquet", ParDo.of(new ReadFn(target, namespace, counter)))
+          .apply("DecodeParquet", ParDo.of(new ReadFn(target, namespace, counter, mapping)))
           .setRowSchema(target);
     }
   }
@@ -126,12 +147,14 @@ public final class ParquetRows {
     private final Schema target;
     private final String namespace;
     private final String counterName;
+    private final ColumnMapping mapping;
     private transient Counter rowsRead;
 
-    ReadFn(Schema target, String namespace, String counterName) {
+    ReadFn(Schema target, String namespace, String counterName, ColumnMapping mapping) {
       this.target = target;
       this.namespace = namespace;
       this.counterName = counterName;
+      this.mapping = mapping;
     }
 
     @Setup
@@ -178,7 +201,7 @@ public final class ParquetRows {
 
     private ParquetRowFileReader openOrExplain(ReadableFile file) throws IOException {
       try {
-        return ParquetRowFileReader.open(file.getMetadata(), target);
+        return ParquetRowFileReader.open(file.getMetadata(), target, mapping);
       } catch (RuntimeException | StackOverflowError e) {
         throw new IOException(
             file.getMetadata().resourceId() + ": not a readable Parquet file (" + describe(e) + ")",

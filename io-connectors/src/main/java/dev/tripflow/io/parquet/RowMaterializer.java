@@ -39,15 +39,27 @@ final class RowMaterializer extends RecordMaterializer<Row> {
   private final Schema target;
   private final Object[] values;
   private final Root root;
+  private final int[] constantIndex;
+  private final Object[] constants;
 
   /**
    * @param target the schema of the rows to produce
    * @param requested the file columns to read, each named like a target field
    * @param targetIndex for each requested column, the index of its target field
+   * @param constantIndex the target fields given one value in every record
+   * @param constants their values
    * @param file the file's name, for errors
    */
-  RowMaterializer(Schema target, MessageType requested, int[] targetIndex, String file) {
+  RowMaterializer(
+      Schema target,
+      MessageType requested,
+      int[] targetIndex,
+      int[] constantIndex,
+      Object[] constants,
+      String file) {
     this.target = target;
+    this.constantIndex = constantIndex;
+    this.constants = constants;
     this.values = new Object[target.getFieldCount()];
     Converter[] converters = new Converter[requested.getFieldCount()];
     for (int i = 0; i < converters.length; i++) {
@@ -67,9 +79,12 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     return root.getConverter(i).asPrimitiveConverter();
   }
 
-  /** Starts a record: every field null until a column sets it. */
+  /** Starts a record: every field null until a column sets it, but for the constants. */
   void startRecord() {
     Arrays.fill(values, null);
+    for (int i = 0; i < constantIndex.length; i++) {
+      values[constantIndex[i]] = constants[i];
+    }
   }
 
   private Row.Builder rows;

@@ -176,9 +176,14 @@ final class Executor {
         tasks = splits.size();
         input = (t, ctx) -> ctx.read(splits.get(t));
       }
-      case GROUP_BY_KEY, COMBINE, STATEFUL_PARDO, REBALANCE -> {
+      case GROUP_BY_KEY, COMBINE, STATEFUL_PARDO -> {
         tasks = partitions;
         input = (t, ctx) -> ctx.readShuffle(t);
+      }
+      case REBALANCE -> {
+        tasks = partitions;
+        Shuffle.Dealer dealer = new Shuffle.Dealer(shuffles.get(root), tasks);
+        input = (t, ctx) -> ctx.readDealt(dealer, t);
       }
       default -> {
         List<List<WindowedValue<?>>> parts = new ArrayList<>();
@@ -699,6 +704,11 @@ final class Executor {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Runs the stage over the rebalanced elements dealt to this task. */
+    void readDealt(Shuffle.Dealer dealer, int task) {
+      dealer.deal(task, rootOut);
+    }
+
     void readShuffle(int p) {
       Step root = stage.root;
       PCollection<?> in = root.inputs.get(0);

@@ -218,6 +218,56 @@ final class Shuffle {
     return all;
   }
 
+  /**
+   * Deals a rebalanced collection's elements to a stage's tasks as each asks for the next, so that
+   * uneven elements (files of a few thousand rows and of a million) keep every task busy until the
+   * end, where a fixed share per partition leaves one task reading alone. A task's attempt first
+   * takes again what its failed attempts took, so a retry sees the same elements and none is lost.
+   */
+  static final class Dealer {
+    private final Shuffle shuffle;
+    private final java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final List<Integer>[] taken;
+    private List<Object> all;
+
+    @SuppressWarnings("unchecked")
+    Dealer(Shuffle shuffle, int tasks) {
+      this.shuffle = shuffle;
+      this.taken = new List[tasks];
+      for (int t = 0; t < tasks; t++) {
+        taken[t] = new ArrayList<>();
+      }
+    }
+
+    private synchronized List<Object> all() {
+      if (all == null) {
+        all = new ArrayList<>();
+        for (int p = 0; p < shuffle.partitions; p++) {
+          all.addAll(shuffle.read(p));
+        }
+      }
+      return all;
+    }
+
+    /** Gives task {@code task} what its earlier attempts took, then elements until none is left. */
+    void deal(int task, Operators.Receiver out) {
+      List<Object> elements = all();
+      List<Integer> mine = taken[task];
+      for (int i = 0; i < mine.size(); i++) {
+        out.accept((WindowedValue<?>) elements.get(mine.get(i)));
+      }
+      while (true) {
+        int i = next.getAndIncrement();
+        if (i >= elements.size()) {
+          return;
+        }
+        mine.add(i);
+        out.accept((WindowedValue<?>) elements.get(i));
+      }
+    }
+  }
+
   /** An element with its key's structural value, as written for a GroupByKey or stateful step. */
   record Keyed(Object structuralKey, WindowedValue<KV<Object, Object>> value) {}
 
