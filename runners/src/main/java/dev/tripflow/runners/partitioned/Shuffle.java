@@ -242,9 +242,23 @@ final class Shuffle {
 
     private synchronized List<Object> all() {
       if (all == null) {
-        all = new ArrayList<>();
+        // Partition by partition in turn, one element of each: the order the elements were dealt
+        // round-robin in, so that tasks take them in the order they came (files in the order of
+        // their names: a task's pre-aggregation sees one stretch of time after another).
+        List<List<Object>> parts = new ArrayList<>();
+        int longest = 0;
         for (int p = 0; p < shuffle.partitions; p++) {
-          all.addAll(shuffle.read(p));
+          List<Object> part = shuffle.read(p);
+          parts.add(part);
+          longest = Math.max(longest, part.size());
+        }
+        all = new ArrayList<>();
+        for (int i = 0; i < longest; i++) {
+          for (List<Object> part : parts) {
+            if (i < part.size()) {
+              all.add(part.get(i));
+            }
+          }
         }
       }
       return all;
