@@ -108,6 +108,69 @@ public class ParquetRowsTest {
     return out;
   }
 
+  /**
+   * A column mapping reads target fields from columns of other names (widening INT32 to INT64 as
+   * any read does) and fills a constant string field in every row, in the plain reader and in a
+   * pipeline; a mapping naming fields the target lacks, or a non-string constant, is refused.
+   */
+  @Test
+  public void columnMappingRenamesAndAddsConstants() throws Exception {
+    Path file = writeAllTypes();
+    Schema renamed =
+        Schema.builder()
+            .addField("key", FieldType.INT64)
+            .addNullableField("small", FieldType.INT64)
+            .addNullableField("s", FieldType.STRING)
+            .addField("service_type", FieldType.STRING)
+            .build();
+    ColumnMapping mapping =
+        ColumnMapping.NONE
+            .column("key", "id")
+            .column("small", "i32")
+            .constant("service_type", "yellow");
+    List<Row> expected =
+        List.of(
+            Row.withSchema(renamed).addValues(1L, 7L, "héllo, \"x\"", "yellow").build(),
+            Row.withSchema(renamed).addValues(2L, -1L, "", "yellow").build(),
+            Row.withSchema(renamed).addValues(3L, null, null, "yellow").build());
+    List<Row> back = new ArrayList<>();
+    try (ParquetRowFileReader r = ParquetRowFileReader.open(file, renamed, mapping)) {
+      r.forEachRemaining(back::add);
+    }
+    assertEquals(expected, back);
+    PAssert.that(pipeline.apply(ParquetRows.read(file.toString(), renamed).withColumns(mapping)))
+        .containsInAnyOrder(expected);
+    pipeline.run().waitUntilFinish();
+
+    IllegalArgumentException notAField =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ParquetRows.read(file.toString(), renamed).withColumns(mapping.column("x", "id")));
+    assertEquals(
+        "column mapping names field 'x', not in [key, small, s, service_type]",
+        notAField.getMessage());
+    IllegalArgumentException notAString =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ParquetRows.read(file.toString(), renamed)
+                    .withColumns(ColumnMapping.NONE.constant("key", "1")));
+    assertTrue(notAString.getMessage(), notAString.getMessage().contains("not a string"));
+    Schema required = Schema.builder().addField("key", FieldType.INT64).build();
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ParquetRowFileReader.open(
+                    file, required, ColumnMapping.NONE.column("key", "nope")));
+    assertTrue(
+        missing.getMessage(),
+        missing
+            .getMessage()
+            .endsWith("column 'key' is required but the file has no such column 'nope'"));
+  }
+
   /** The same rows give the same bytes. */
   @Test
   public void writesDeterministically() throws Exception {

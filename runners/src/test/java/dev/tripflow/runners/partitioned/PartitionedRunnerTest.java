@@ -267,6 +267,51 @@ public class PartitionedRunnerTest {
   }
 
   /**
+   * Rebalanced elements are dealt to the tasks as they ask: a task failing after it took elements
+   * takes the same ones again on its retry, so each is processed once in the output and the
+   * counters, and every task takes some.
+   */
+  @Test
+  public void rebalancedElementsAreDealtOnceEvenAcrossARetry() {
+    FailOnce.CALLS.set(0);
+    TaskNames.SEEN.clear();
+    Pipeline p = pipeline(3);
+    PCollection<KV<Integer, Long>> counts =
+        p.apply(Create.of(range(300)))
+            .apply(org.apache.beam.sdk.transforms.Reshuffle.viaRandomKey())
+            .apply("Name", ParDo.of(new TaskNames()))
+            .apply("FailOnce", ParDo.of(new FailOnce()))
+            .apply(Count.perKey());
+    PAssert.that(counts).containsInAnyOrder(KV.of(0, 100L), KV.of(1, 100L), KV.of(2, 100L));
+    PipelineResult result = p.run();
+    assertEquals(
+        "the failed attempt's counts are dropped",
+        300L,
+        counter(result, MetricNameFilter.named("test", "failOnceSeen")));
+    assertTrue(FailOnce.CALLS.get() > 300);
+    assertEquals(TaskNames.SEEN.toString(), 3, TaskNames.SEEN.size());
+  }
+
+  /** Records the threads (one per task here) elements are processed on. */
+  static final class TaskNames extends DoFn<Integer, Integer> {
+    static final java.util.Set<String> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<Integer> out) {
+      SEEN.add(Thread.currentThread().getName());
+      if (i % 50 == 0) {
+        // Slow enough that no task takes every element before the others start.
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      out.output(i);
+    }
+  }
+
+  /**
    * A lifted combine whose tasks flush their pre-aggregation many times (a table of 64 keys for
    * 5,000 keys) merges every partial: encoded ones in the global window, object ones in fixed
    * windows. Sum merges into its first accumulator, and the merge's task fails once and is run
