@@ -703,12 +703,12 @@ final class Executor {
       }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     /** Runs the stage over the rebalanced elements dealt to this task. */
     void readDealt(Shuffle.Dealer dealer, int task) {
       dealer.deal(task, rootOut);
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     void readShuffle(int p) {
       Step root = stage.root;
       PCollection<?> in = root.inputs.get(0);
@@ -752,11 +752,6 @@ final class Executor {
             }
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-          }
-        }
-        case REBALANCE -> {
-          for (Object o : shuffles.get(root).read(p)) {
-            rootOut.accept((WindowedValue<?>) o);
           }
         }
         case STATEFUL_PARDO -> {
