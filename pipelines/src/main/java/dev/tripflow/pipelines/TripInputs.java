@@ -156,7 +156,7 @@ public final class TripInputs {
     List<String> common = new ArrayList<>(columns);
     common.remove("service_type");
     // The reader normalises as it reads (NormalizeTrips' renaming, widening and service type),
-    // saving a row and a step per trip.
+    // saving a row and a step per trip. NormalizeTrips.of refuses a service it does not know.
     NormalizeTrips.of(service);
     Schema normalised = TaxiSchemas.trips(common);
     ColumnMapping mapping = ColumnMapping.NONE.constant("service_type", service);

@@ -105,7 +105,7 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
       if (f.getName().equals("service_type")) {
         continue;
       }
-      b.addField(full.getField(sourceName(serviceType, f.getName())));
+      b.addField(full.getField(sourceColumn(serviceType, f.getName())));
     }
     return b.build();
   }
@@ -116,10 +116,6 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
    * renames columns itself can produce normalised trips directly from these names.
    */
   public static String sourceColumn(String serviceType, String commonName) {
-    return sourceName(serviceType, commonName);
-  }
-
-  private static String sourceName(String serviceType, String commonName) {
     String prefix = serviceType.equals("green") ? "lpep_" : "tpep_";
     if (commonName.equals("pickup_datetime") || commonName.equals("dropoff_datetime")) {
       return prefix + commonName;
@@ -134,7 +130,7 @@ public final class NormalizeTrips extends PTransform<PCollection<Row>, PCollecti
     int[] sourceIndex = new int[targets.size() - 1];
     for (int i = 0; i < sourceIndex.length; i++) {
       Field target = targets.get(i);
-      String name = sourceName(serviceType, target.getName());
+      String name = sourceColumn(serviceType, target.getName());
       if (!in.hasField(name)) {
         throw new IllegalArgumentException(
             "NormalizeTrips("
