@@ -41,35 +41,92 @@ final class Bytes {
     byte[] toArray() {
       return Arrays.copyOf(buf, size);
     }
+
+    /** The number of bytes written. */
+    int size() {
+      return size;
+    }
+
+    /** The array written into (valid up to {@link #size}); it changes as the stream grows. */
+    byte[] array() {
+      return buf;
+    }
+
+    /** Forgets what was written, keeping the array. */
+    void reset() {
+      size = 0;
+    }
+
+    /** Writes eight bytes, high first. */
+    void writeLong(long v) {
+      if (size + 8 > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + 8));
+      }
+      for (int i = 56; i >= 0; i -= 8) {
+        buf[size++] = (byte) (v >>> i);
+      }
+    }
   }
 
   /** Reads an array from the start. */
   static final class In extends InputStream {
     private final byte[] buf;
+    private final int limit;
     private int pos;
 
     In(byte[] buf) {
+      this(buf, 0, buf.length);
+    }
+
+    /** Reads {@code buf[pos..limit)}. */
+    In(byte[] buf, int pos, int limit) {
       this.buf = buf;
+      this.pos = pos;
+      this.limit = limit;
     }
 
     @Override
     public int read() {
-      return pos < buf.length ? buf[pos++] & 0xff : -1;
+      return pos < limit ? buf[pos++] & 0xff : -1;
     }
 
     @Override
     public int read(byte[] b, int off, int len) {
-      if (pos >= buf.length) {
+      if (pos >= limit) {
         return -1;
       }
-      int n = Math.min(len, buf.length - pos);
+      int n = Math.min(len, limit - pos);
       System.arraycopy(buf, pos, b, off, n);
       pos += n;
       return n;
     }
 
+    @Override
+    public long skip(long n) {
+      int k = (int) Math.max(0, Math.min(n, limit - pos));
+      pos += k;
+      return k;
+    }
+
+    /** Reads eight bytes, high first ({@link Out#writeLong}). */
+    long readLong() throws java.io.EOFException {
+      if (limit - pos < 8) {
+        throw new java.io.EOFException("truncated record");
+      }
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (buf[pos++] & 0xff);
+      }
+      return v;
+    }
+
+    /** The index of the next byte to read. */
+    int position() {
+      return pos;
+    }
+
     boolean atEnd() {
-      return pos >= buf.length;
+      return pos >= limit;
     }
   }
 }

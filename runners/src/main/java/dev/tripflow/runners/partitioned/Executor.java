@@ -42,6 +42,7 @@ import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.util.UserCodeException;
@@ -221,6 +222,12 @@ final class Executor {
                       || consumer.kind == Step.Kind.STATEFUL_PARDO) {
                     shuffle.keyed(budget, keyCoder(out), elementCoder(out));
                   }
+                  WindowingStrategy<?, ?> ws = out.getWindowingStrategy();
+                  if (consumer.kind == Step.Kind.GROUP_BY_KEY
+                      && ws.getWindowFn() instanceof GlobalWindows
+                      && ws.getTrigger() instanceof DefaultTrigger) {
+                    shuffle.compact(valueCoder(out));
+                  }
                   return shuffle;
                 });
           }
@@ -306,6 +313,11 @@ final class Executor {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Coder<Object> keyCoder(PCollection<?> pc) {
     return ((KvCoder) pc.getCoder()).getKeyCoder();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<Object> valueCoder(PCollection<?> pc) {
+    return ((KvCoder) pc.getCoder()).getValueCoder();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -584,9 +596,10 @@ final class Executor {
                     keyCoder,
                     fn,
                     accumulatorCoder(fn, (PCollection<KV<Object, Object>>) pc),
-                    pc.getWindowingStrategy().getTimestampCombiner());
-            combiners.add(guarded(c, scoped(c, v -> w.flush())));
-            list.add(counted(guarded(c, scoped(c, w))));
+                    pc.getWindowingStrategy().getTimestampCombiner(),
+                    taskMetrics.getContainer(c.name));
+            combiners.add(guarded(c, v -> w.flush()));
+            list.add(counted(guarded(c, w)));
           } else {
             list.add(
                 counted(
@@ -634,19 +647,6 @@ final class Executor {
           publishTally();
         }
         r.accept(v);
-      };
-    }
-
-    private Receiver scoped(Step step, Receiver r) {
-      var container = taskMetrics.getContainer(step.name);
-      return v -> {
-        org.apache.beam.sdk.metrics.MetricsContainer previous =
-            MetricsEnvironment.setCurrentContainer(container);
-        try {
-          r.accept(v);
-        } finally {
-          MetricsEnvironment.setCurrentContainer(previous);
-        }
       };
     }
 
@@ -737,7 +737,17 @@ final class Executor {
         case GROUP_BY_KEY -> {
           boolean simple = !ws.needsMerge() && ws.getTrigger() instanceof DefaultTrigger;
           Coder<Object> valueCoder = ((KvCoder) in.getCoder()).getValueCoder();
-          try (Shuffle.KeyGroups groups = shuffles.get(root).keyGroups(p)) {
+          Shuffle shuffle = shuffles.get(root);
+          try {
+            if (simple
+                && shuffle.isCompact()
+                && shuffle.emitGroups(p, ws.getTimestampCombiner(), rootOut)) {
+              return;
+            }
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          try (Shuffle.KeyGroups groups = shuffle.keyGroups(p)) {
             while (groups.groups.hasNext()) {
               KV<Object, List<WindowedValue<KV<Object, Object>>>> group = groups.groups.next();
               if (simple) {

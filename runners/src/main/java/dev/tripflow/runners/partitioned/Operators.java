@@ -189,7 +189,7 @@ final class Operators {
     private final DoFn<Object, Object> fn;
     private final DoFnInvoker<Object, Object> invoker;
     private final Receiver main;
-    private final MetricsContainerImpl metrics;
+    private final CurrentMetrics metrics;
     private final org.joda.time.Duration skew;
     private WindowedValue<Object> current;
 
@@ -197,7 +197,7 @@ final class Operators {
       this.fn = fn;
       this.invoker = DoFnInvokers.invokerFor(fn);
       this.main = main == null ? v -> {} : main;
-      this.metrics = metrics;
+      this.metrics = new CurrentMetrics(metrics);
       this.skew = fn.getAllowedTimestampSkew();
     }
 
@@ -235,14 +235,13 @@ final class Operators {
 
     void process(WindowedValue<Object> value) {
       current = value;
-      org.apache.beam.sdk.metrics.MetricsContainer previous =
-          MetricsEnvironment.setCurrentContainer(metrics);
+      org.apache.beam.sdk.metrics.MetricsContainer previous = metrics.enter();
       try {
         invoker.invokeProcessElement(this);
       } catch (Exception e) {
         throw org.apache.beam.sdk.util.UserCodeException.wrap(e);
       } finally {
-        MetricsEnvironment.setCurrentContainer(previous);
+        metrics.exit(previous);
         current = null;
       }
     }

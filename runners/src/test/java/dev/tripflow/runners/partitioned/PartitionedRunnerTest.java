@@ -510,6 +510,61 @@ public class PartitionedRunnerTest {
   }
 
   /**
+   * A GroupByKey in the global window keeps its records encoded and decodes a group's values each
+   * time they are iterated: every group iterates twice to the same values, and the output carries
+   * the latest input timestamp under TimestampCombiner.LATEST.
+   */
+  @Test
+  public void globalWindowGroupsReiterateAndCombineTimestamps() {
+    Pipeline p = pipeline(3);
+    int n = 5_000;
+    List<TimestampedValue<KV<Integer, Integer>>> input = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      input.add(TimestampedValue.of(KV.of(i % 7, i), new Instant(1_000L * ((i * 37) % n))));
+    }
+    PCollection<String> groups =
+        p.apply(Create.timestamped(input))
+            .apply(
+                Window.<KV<Integer, Integer>>configure()
+                    .withTimestampCombiner(
+                        org.apache.beam.sdk.transforms.windowing.TimestampCombiner.LATEST))
+            .apply(GroupByKey.create())
+            .apply("Describe", ParDo.of(new DescribeGroup()));
+    List<String> expected = new ArrayList<>();
+    for (int k = 0; k < 7; k++) {
+      long sum = 0;
+      long count = 0;
+      long latest = Long.MIN_VALUE;
+      for (int i = k; i < n; i += 7) {
+        sum += i;
+        count++;
+        latest = Math.max(latest, 1_000L * ((i * 37) % n));
+      }
+      expected.add(k + " " + count + " " + sum + " " + sum + " " + new Instant(latest));
+    }
+    PAssert.that(groups).containsInAnyOrder(expected);
+    p.run();
+  }
+
+  static final class DescribeGroup extends DoFn<KV<Integer, Iterable<Integer>>, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      long count = 0;
+      long first = 0;
+      for (int v : c.element().getValue()) {
+        count++;
+        first += v;
+      }
+      long second = 0;
+      for (int v : c.element().getValue()) {
+        second += v;
+      }
+      c.output(
+          c.element().getKey() + " " + count + " " + first + " " + second + " " + c.timestamp());
+    }
+  }
+
+  /**
    * A Flatten of inputs from two stages feeding a shuffle is unzipped into both: nothing is
    * materialised, and the answer is the same.
    */
