@@ -67,7 +67,7 @@ final class Shuffle {
    * a megabyte they are a few arrays, and the grouping reads values only as they are iterated.
    */
   Shuffle compact(Coder<Object> valueCoder) {
-    this.valueCoder = valueCoder;
+    this.valueCoder = ShuffleCoders.inMemory(valueCoder);
     return this;
   }
 
