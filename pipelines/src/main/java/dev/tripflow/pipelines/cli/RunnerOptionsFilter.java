@@ -18,10 +18,11 @@ import java.util.Set;
 /**
  * Beam validates every registered options interface by reflection when its options factory first
  * loads, which costs about 0.7 s of a tripflow start for the Flink and Spark runners' options
- * alone. A command line that does not select one of those runners does not need their options, so
- * the launcher's process hides those runners' option registrars (their runner registrars stay, and
- * so does everything else on the classpath). Installed once, by {@code main} only: a JVM that runs
- * several command lines (the tests) sees every option.
+ * alone. A command line that does not select one of those runners (or the DirectRunner) does not
+ * need their options, so the launcher's process hides those runners' option registrars (their
+ * runner registrars stay, and so does everything else on the classpath), and those of options no
+ * tripflow command reads. Installed once, by {@code main} only: a JVM that runs several command
+ * lines (the tests) sees every option.
  */
 public final class RunnerOptionsFilter extends ClassLoader {
   private static final String SERVICE =
@@ -48,7 +49,18 @@ public final class RunnerOptionsFilter extends ClassLoader {
     if (!runner.contains("spark")) {
       hidden.add("org.apache.beam.runners.spark.");
     }
-    if (hidden.isEmpty() || System.getProperty("tripflow.allRunnerOptions") != null) {
+    if (!runner.contains("direct")) {
+      hidden.add("org.apache.beam.runners.direct.");
+    }
+    // Options nothing tripflow runs reads: cross-language expansion, portable SDK environments and
+    // the GCP IOs' (Pub/Sub, Firestore, Bigtable, BigQueryIO; tripflow loads BigQuery with its own
+    // sink). GCS and GCP project options stay. Together with the runners' options above, Beam's
+    // options factory validated 23 interfaces in 1.24 s and now 9 in 0.75 s.
+    hidden.add("org.apache.beam.sdk.util.construction.ExternalTranslationOptionsRegistrar");
+    hidden.add("org.apache.beam.sdk.options.ManualDockerEnvironmentOptions");
+    hidden.add("org.apache.beam.sdk.options.RemoteEnvironmentOptions");
+    hidden.add("org.apache.beam.sdk.io.gcp.common.GcpIoPipelineOptionsRegistrar");
+    if (System.getProperty("tripflow.allRunnerOptions") != null) {
       return;
     }
     Thread t = Thread.currentThread();

@@ -46,6 +46,11 @@ public class RunnerOptionsFilterTest {
     assertTrue(plain.toString(), plain.stream().anyMatch(l -> l.contains("GcpPipelineOptions")));
     assertFalse(plain.toString(), plain.stream().anyMatch(l -> l.contains("runners.flink")));
     assertFalse(plain.toString(), plain.stream().anyMatch(l -> l.contains("runners.spark")));
+    assertFalse(plain.toString(), plain.stream().anyMatch(l -> l.contains("runners.direct")));
+    assertFalse(plain.toString(), plain.stream().anyMatch(l -> l.contains("GcpIoPipeline")));
+
+    List<String> direct = registrarsSeenWith("revenue-report", "--runner=DirectRunner");
+    assertTrue(direct.toString(), direct.stream().anyMatch(l -> l.contains("runners.direct")));
 
     List<String> flink = registrarsSeenWith("revenue-report", "--runner", "FlinkRunner");
     assertTrue(flink.toString(), flink.stream().anyMatch(l -> l.contains("runners.flink")));
