@@ -372,70 +372,121 @@ final class Shuffle {
     if (valueCoder != null) {
       return new CompactWriter(lists, taskRuns, counted, spilledBytes);
     }
-    return new Operators.Receiver() {
-      private long count;
-      private long estimate = 64;
-      private long held;
-      private long pending;
+    return new ObjectWriter(lists, taskRuns, counted, spilledBytes);
+  }
 
-      @Override
-      public void accept(WindowedValue<?> v) {
-        @SuppressWarnings("unchecked")
-        WindowedValue<KV<Object, Object>> kv = (WindowedValue<KV<Object, Object>>) v;
-        Object structural = structural(keyCoder, kv.getValue().getKey());
-        lists[bucketOf(structural)].add(new Keyed(structural, kv));
-        if ((count++ & 63) == 0) {
-          try {
-            // Decoded elements take several times their encoding: an (hour, zone) join element of
-            // about 45 bytes encoded is about 330 bytes of objects (the record, windowed value, KV,
-            // key, union value, row, its values list and boxed values). Counting four times the
-            // encoding makes the budget spill before the heap runs out rather than after.
-            estimate =
-                64
-                    + 4L
-                        * org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(elementCoder, kv)
-                            .length;
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }
-        held += estimate;
-        pending += estimate;
-        // The shared budget is updated in 64 KiB steps, not per element.
-        if (pending >= 1 << 16) {
-          budget.add(pending);
-          counted[0] += pending;
-          pending = 0;
-          if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
-            spill();
-          }
-        }
-      }
+  /**
+   * A keyed shuffle's writer for one producer: counts what it holds against the budget, in 64 KiB
+   * steps, and spills its buckets as sorted runs when the budget is exceeded.
+   */
+  private abstract class BudgetedWriter implements Operators.Receiver {
+    final List<Object>[] lists;
+    private final List<java.nio.file.Path>[] taskRuns;
+    private final long[] counted;
+    private final org.apache.beam.sdk.metrics.Counter spilledBytes;
+    private long held;
+    private long pending;
 
-      private void spill() {
-        try {
-          for (int p = 0; p < partitions; p++) {
-            if (lists[p].isEmpty()) {
-              continue;
-            }
-            List<Spill.Entry> entries = new ArrayList<>(lists[p].size());
-            for (Object o : lists[p]) {
-              entries.add(Spill.entry((Keyed) o, keyCoder));
-            }
-            entries.sort(Spill.ORDER);
-            taskRuns[p].add(Spill.write(budget, entries, elementCoder));
-            lists[p].clear();
-          }
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException("cannot spill the shuffle to disk", e);
-        }
-        spilledBytes.inc(held);
-        budget.add(-counted[0]);
-        counted[0] = 0;
+    BudgetedWriter(
+        List<Object>[] lists,
+        List<java.nio.file.Path>[] taskRuns,
+        long[] counted,
+        org.apache.beam.sdk.metrics.Counter spilledBytes) {
+      this.lists = lists;
+      this.taskRuns = taskRuns;
+      this.counted = counted;
+      this.spilledBytes = spilledBytes;
+    }
+
+    /** Counts {@code bytes} more held; spills when the shared budget is exceeded. */
+    final void held(long bytes) {
+      held += bytes;
+      pending += bytes;
+      // The shared budget is updated in 64 KiB steps, not per element.
+      if (pending >= 1 << 16) {
+        budget.add(pending);
+        counted[0] += pending;
         pending = 0;
-        held = 0;
+        if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
+          spill();
+        }
       }
-    };
+    }
+
+    /** Bucket {@code p}'s records as {@link Keyed} elements. */
+    abstract List<Object> records(int p) throws java.io.IOException;
+
+    /** Called once bucket {@code p} was spilled and emptied. */
+    void spilled(int p) {}
+
+    private void spill() {
+      try {
+        for (int p = 0; p < partitions; p++) {
+          if (lists[p].isEmpty()) {
+            continue;
+          }
+          List<Object> records = records(p);
+          List<Spill.Entry> entries = new ArrayList<>(records.size());
+          for (Object o : records) {
+            entries.add(Spill.entry((Keyed) o, keyCoder));
+          }
+          entries.sort(Spill.ORDER);
+          taskRuns[p].add(Spill.write(budget, entries, elementCoder));
+          lists[p].clear();
+          spilled(p);
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot spill the shuffle to disk", e);
+      }
+      spilledBytes.inc(held);
+      budget.add(-counted[0]);
+      counted[0] = 0;
+      pending = 0;
+      held = 0;
+    }
+  }
+
+  /** Holds a keyed shuffle's elements as objects. */
+  private final class ObjectWriter extends BudgetedWriter {
+    private long count;
+    private long estimate = 64;
+
+    ObjectWriter(
+        List<Object>[] lists,
+        List<java.nio.file.Path>[] taskRuns,
+        long[] counted,
+        org.apache.beam.sdk.metrics.Counter spilledBytes) {
+      super(lists, taskRuns, counted, spilledBytes);
+    }
+
+    @Override
+    public void accept(WindowedValue<?> v) {
+      @SuppressWarnings("unchecked")
+      WindowedValue<KV<Object, Object>> kv = (WindowedValue<KV<Object, Object>>) v;
+      Object structural = structural(keyCoder, kv.getValue().getKey());
+      lists[bucketOf(structural)].add(new Keyed(structural, kv));
+      if ((count++ & 63) == 0) {
+        try {
+          // Decoded elements take several times their encoding: an (hour, zone) join element of
+          // about 45 bytes encoded is about 330 bytes of objects (the record, windowed value, KV,
+          // key, union value, row, its values list and boxed values). Counting four times the
+          // encoding makes the budget spill before the heap runs out rather than after.
+          estimate =
+              64
+                  + 4L
+                      * org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(elementCoder, kv)
+                          .length;
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      held(estimate);
+    }
+
+    @Override
+    List<Object> records(int p) {
+      return lists[p];
+    }
   }
 
   /** The key groups of partition {@code p}: from memory, or merged with its spilled runs. */
@@ -482,26 +533,17 @@ final class Shuffle {
     int count;
   }
 
-  /** Writes a compact shuffle's records into chunks, spilling like the object writer. */
-  private final class CompactWriter implements Operators.Receiver {
-    private final List<Object>[] lists;
-    private final List<java.nio.file.Path>[] taskRuns;
-    private final long[] counted;
-    private final org.apache.beam.sdk.metrics.Counter spilledBytes;
+  /** Writes a compact shuffle's records into chunks. */
+  private final class CompactWriter extends BudgetedWriter {
     private final Chunk[] current;
     private final Bytes.Out scratch = new Bytes.Out(256);
-    private long held;
-    private long pending;
 
     CompactWriter(
         List<Object>[] lists,
         List<java.nio.file.Path>[] taskRuns,
         long[] counted,
         org.apache.beam.sdk.metrics.Counter spilledBytes) {
-      this.lists = lists;
-      this.taskRuns = taskRuns;
-      this.counted = counted;
-      this.spilledBytes = spilledBytes;
+      super(lists, taskRuns, counted, spilledBytes);
       this.current = new Chunk[partitions];
     }
 
@@ -530,43 +572,17 @@ final class Shuffle {
       }
       c.count++;
       // The record and its share of the grouping's index (three ints).
-      long bytes = c.bytes.size() - before + 12;
-      held += bytes;
-      pending += bytes;
-      if (pending >= 1 << 16) {
-        budget.add(pending);
-        counted[0] += pending;
-        pending = 0;
-        if (budget.over() && held >= Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
-          spill();
-        }
-      }
+      held(c.bytes.size() - before + 12);
     }
 
-    private void spill() {
-      try {
-        for (int p = 0; p < partitions; p++) {
-          if (lists[p].isEmpty()) {
-            continue;
-          }
-          List<Object> records = decodeChunks(lists[p]);
-          List<Spill.Entry> entries = new ArrayList<>(records.size());
-          for (Object o : records) {
-            entries.add(Spill.entry((Keyed) o, keyCoder));
-          }
-          entries.sort(Spill.ORDER);
-          taskRuns[p].add(Spill.write(budget, entries, elementCoder));
-          lists[p].clear();
-          current[p] = null;
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot spill the shuffle to disk", e);
-      }
-      spilledBytes.inc(held);
-      budget.add(-counted[0]);
-      counted[0] = 0;
-      pending = 0;
-      held = 0;
+    @Override
+    List<Object> records(int p) throws java.io.IOException {
+      return decodeChunks(lists[p]);
+    }
+
+    @Override
+    void spilled(int p) {
+      current[p] = null;
     }
   }
 
