@@ -65,6 +65,10 @@ final class Processes {
    */
   List<String> tripflowCommand(String runner, List<String> args) {
     List<String> cmd = jvm();
+    if (runner.equals("PartitionedRunner")) {
+      // As ./tripflow starts the PartitionedRunner: the throughput collector.
+      cmd.add("-XX:+UseParallelGC");
+    }
     Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
     Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
     // The bundled jar holds every runner (its manifest opens the JDK packages Spark needs).
