@@ -6,7 +6,11 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.util.construction.PTransformMatchers;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
 import org.slf4j.Logger;
@@ -51,6 +55,25 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
   }
 
   /**
+   * A multi-output ParDo of a splittable DoFn. Beam's own matcher translates every ParDo to its
+   * proto, serialising its DoFn, to find out; reading the DoFn's signature answers the same and
+   * took the hourly revenue's start from 0.4 s to nothing.
+   */
+  static final PTransformMatcher SPLITTABLE_PAR_DO =
+      new PTransformMatcher() {
+        @Override
+        public boolean matches(AppliedPTransform<?, ?, ?> application) {
+          return application.getTransform() instanceof ParDo.MultiOutput<?, ?> parDo
+              && DoFnSignatures.signatureForDoFn(parDo.getFn()).processElement().isSplittable();
+        }
+
+        @Override
+        public String toString() {
+          return "SplittableParDoMatcher";
+        }
+      };
+
+  /**
    * The overrides a bounded batch runner needs: Read.Bounded becomes a primitive read the runner
    * splits itself, and splittable DoFns run each restriction to its end in one call.
    */
@@ -58,8 +81,7 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
     pipeline.replaceAll(
         List.of(
-            PTransformOverride.of(
-                PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+            PTransformOverride.of(SPLITTABLE_PAR_DO, new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.splittableProcessKeyedBounded(),
                 new SplittableProcess.OverrideFactory<>()),
