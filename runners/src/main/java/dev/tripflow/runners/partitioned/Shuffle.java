@@ -337,6 +337,9 @@ final class Shuffle {
     // The same entries encoded instead (keys and accumulators by their coders, one after the
     // other), when the writer can: a fraction of the objects' memory.
     final byte[] encoded;
+    // Where entry i's key ends (ends[2i]) and the entry ends (ends[2i + 1]) in encoded; it starts
+    // where entry i - 1 ends. The merge compares keys by these bytes, decoding none it need not.
+    final int[] ends;
 
     PartialBatch(int n) {
       hashes = new int[n];
@@ -344,15 +347,21 @@ final class Shuffle {
       originals = new Object[n];
       values = new Object[n];
       encoded = null;
+      ends = null;
     }
 
-    PartialBatch(byte[] encoded, int n) {
+    PartialBatch(byte[] encoded, int[] ends, int n) {
       hashes = null;
       keys = null;
       originals = null;
       values = null;
       this.encoded = encoded;
+      this.ends = ends;
       size = n;
+    }
+
+    int start(int i) {
+      return i == 0 ? 0 : ends[2 * i - 1];
     }
   }
 
@@ -979,17 +988,24 @@ final class Shuffle {
     /** Writes the partials of the global window encoded, one array per partition. */
     private void flushEncoded(int[] counts, int[] buckets) {
       Bytes.Out[] outs = new Bytes.Out[shuffle.partitions];
+      int[][] ends = new int[shuffle.partitions][];
+      int[] written = new int[shuffle.partitions];
       for (int p = 0; p < outs.length; p++) {
         if (counts[p] > 0) {
           outs[p] = new Bytes.Out(counts[p] * 32);
+          ends[p] = new int[2 * counts[p]];
         }
       }
       try {
         for (int s = 0; s < table.capacity(); s++) {
           if (table.used(s)) {
-            Bytes.Out out = outs[buckets[s]];
+            int p = buckets[s];
+            Bytes.Out out = outs[p];
+            int i = written[p]++;
             keyCoder.encode(table.originalAt(s), out);
+            ends[p][2 * i] = out.size();
             accumulatorCoder.encode(table.valueAt(s), out);
+            ends[p][2 * i + 1] = out.size();
           }
         }
       } catch (java.io.IOException e) {
@@ -997,7 +1013,7 @@ final class Shuffle {
       }
       for (int p = 0; p < outs.length; p++) {
         if (outs[p] != null) {
-          lists[p].add(new PartialBatch(outs[p].toArray(), counts[p]));
+          lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
         }
       }
       table.clear();
@@ -1032,10 +1048,16 @@ final class Shuffle {
       TimestampCombiner timestampCombiner,
       Operators.Receiver out) {
     int total = 0;
+    boolean allEncoded = true;
     for (Object o : batches) {
       total += ((PartialBatch) o).size;
+      allEncoded &= ((PartialBatch) o).encoded != null;
     }
     boolean stamped = timestampCombiner != TimestampCombiner.END_OF_WINDOW;
+    if (allEncoded && !stamped) {
+      mergeEncodedBytes(batches, total, keyCoder, accumulatorCoder, fn, out);
+      return;
+    }
     KeyTable table = new KeyTable(total);
     for (Object o : batches) {
       PartialBatch b = (PartialBatch) o;
@@ -1084,6 +1106,128 @@ final class Shuffle {
       // Let the merged state go as the outputs are made.
       table.setValue(s, null);
     }
+  }
+
+  /**
+   * Merges encoded partials (global window, end-of-window timestamps) by their keys' bytes: a
+   * GroupByKey's key coder is deterministic, so equal keys encode alike and distinct keys do not.
+   * The table is primitive arrays (slot to first entry, entry to the next of its key), and a key
+   * and its accumulators are decoded only as its output is made: with a million keys, decoding them
+   * all into a table first kept a million keys and accumulators alive at once, and the garbage
+   * collector copied them from generation to generation.
+   */
+  private static void mergeEncodedBytes(
+      List<Object> list,
+      int total,
+      Coder<Object> keyCoder,
+      Coder<Object> accumulatorCoder,
+      Combine.CombineFn<Object, Object, Object> fn,
+      Operators.Receiver out) {
+    PartialBatch[] batches = list.toArray(new PartialBatch[0]);
+    // Entry e is entry e - base[b] of batch b, for the last b with base[b] <= e.
+    int[] base = new int[batches.length];
+    int[] batchOf = new int[total];
+    // The next entry of the same key, -1 at the last; -2 marks an entry that is not its key's
+    // first (outputs are made at first entries, read in the order they were written).
+    int[] next = new int[total];
+    int capacity = 16;
+    while (capacity * 0.6 < total) {
+      capacity <<= 1;
+    }
+    int mask = capacity - 1;
+    // Per slot: the key's hash (0: empty) and its first entry.
+    int[] hashes = new int[capacity];
+    int[] heads = new int[capacity];
+    int e = 0;
+    for (int b = 0; b < batches.length; b++) {
+      PartialBatch batch = batches[b];
+      base[b] = e;
+      byte[] bytes = batch.encoded;
+      for (int i = 0; i < batch.size; i++, e++) {
+        batchOf[e] = b;
+        int from = batch.start(i);
+        int to = batch.ends[2 * i];
+        int h = hashBytes(bytes, from, to);
+        int slot = h & mask;
+        while (true) {
+          int sh = hashes[slot];
+          if (sh == 0) {
+            hashes[slot] = h;
+            heads[slot] = e;
+            next[e] = -1;
+            break;
+          }
+          if (sh == h) {
+            int head = heads[slot];
+            PartialBatch hb = batches[batchOf[head]];
+            int hi = head - base[batchOf[head]];
+            if (java.util.Arrays.equals(
+                hb.encoded, hb.start(hi), hb.ends[2 * hi], bytes, from, to)) {
+              // After the key's first entry; chained ones are marked -2 by the walk below.
+              next[e] = next[head];
+              next[head] = e;
+              break;
+            }
+          }
+          slot = (slot + 1) & mask;
+        }
+      }
+    }
+    hashes = null;
+    heads = null;
+    BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
+    try {
+      // Entries in the order they were written (the batches' bytes read front to back); a key's
+      // later entries follow its first one's chain and are marked -2 as they are merged.
+      int first = 0;
+      for (PartialBatch batch : batches) {
+        Bytes.In in = new Bytes.In(batch.encoded);
+        for (int i = 0; i < batch.size; i++, first++) {
+          if (next[first] == -2) {
+            in.skip(batch.ends[2 * i + 1] - batch.start(i));
+            continue;
+          }
+          Object key = keyCoder.decode(in);
+          Object acc = accumulatorCoder.decode(in);
+          if (next[first] >= 0) {
+            // Decoded accumulators are the merge's own: the CombineFn may merge into the first.
+            List<Object> accs = new ArrayList<>();
+            accs.add(acc);
+            for (int o = next[first]; o >= 0; ) {
+              PartialBatch ob = batches[batchOf[o]];
+              int oi = o - base[batchOf[o]];
+              accs.add(
+                  accumulatorCoder.decode(
+                      new Bytes.In(ob.encoded, ob.ends[2 * oi], ob.ends[2 * oi + 1])));
+              int after = next[o];
+              next[o] = -2;
+              o = after;
+            }
+            acc = fn.mergeAccumulators(accs);
+          }
+          out.accept(
+              WindowedValue.of(
+                  KV.of(key, fn.extractOutput(acc)),
+                  global.maxTimestamp(),
+                  global,
+                  org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+        }
+      }
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException("cannot decode a partial aggregate", ex);
+    }
+  }
+
+  /** A hash of {@code b[from, to)}, mixed, never 0 (an empty slot's mark). */
+  static int hashBytes(byte[] b, int from, int to) {
+    int h = 0x811C9DC5;
+    for (int i = from; i < to; i++) {
+      h = (h ^ b[i]) * 0x01000193;
+    }
+    h ^= h >>> 16;
+    h *= 0x85EBCA6B;
+    h ^= h >>> 13;
+    return h == 0 ? 1 : h;
   }
 
   /** Merges an encoded batch's partials (global window, end-of-window timestamps) into a table. */
