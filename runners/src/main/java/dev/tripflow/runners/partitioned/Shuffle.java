@@ -619,25 +619,11 @@ final class Shuffle {
     return records;
   }
 
-  /** One key's records while a compact partition is grouped: a list threaded through an index. */
-  private static final class Group {
-    final Object key;
-    final int head;
-    int tail;
-    Instant timestamp;
-
-    Group(Object key, int head) {
-      this.key = key;
-      this.head = head;
-      this.tail = head;
-    }
-  }
-
   /**
    * Groups partition {@code p} of a {@link #compact} shuffle and gives {@code out} each key's group
-   * (keys in the order of a {@link KeyTable}'s slots); a group's values are decoded from the chunks
-   * each time they are iterated. Returns false, doing nothing, when the partition has spilled runs
-   * (then {@link #keyGroups} merges them).
+   * (keys in the order their first records were written); a group's values are decoded from the
+   * chunks each time they are iterated. Returns false, doing nothing, when the partition has
+   * spilled runs (then {@link #keyGroups} merges them).
    */
   boolean emitGroups(int p, TimestampCombiner combiner, Operators.Receiver out)
       throws java.io.IOException {
@@ -654,50 +640,96 @@ final class Shuffle {
     for (Chunk c : chunks) {
       n += c.count;
     }
-    // Record i: in chunks[chunkOf[i]] from offset[i]; next[i] is its key's next record, or -1.
+    // Record i: in chunks[chunkOf[i]], its key from start[i] to keyEnd[i], its value from
+    // offset[i]; next[i] is its key's next record, or -1. Keys are compared by their bytes (a
+    // GroupByKey's key coder is deterministic) in a table of primitive arrays, and decoded to
+    // objects only as their groups are given out: a million keys and groups held as objects until
+    // then were copied by the garbage collector from generation to generation.
     int[] chunkOf = new int[n];
+    int[] start = new int[n];
+    int[] keyEnd = new int[n];
     int[] offset = new int[n];
     int[] next = new int[n];
-    KeyTable table = new KeyTable(n / 4);
+    // Per group, at its first record: its last record, and its elements' combined timestamp.
+    int[] tail = new int[n];
+    boolean[] first = new boolean[n];
+    boolean endOfWindow = combiner == TimestampCombiner.END_OF_WINDOW;
+    long[] timestamps = endOfWindow ? null : new long[n];
+    int capacity = 16;
+    while (capacity * 0.6 < n) {
+      capacity <<= 1;
+    }
+    int mask = capacity - 1;
+    int[] hashes = new int[capacity];
+    int[] heads = new int[capacity];
     BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
     int id = 0;
     for (int ci = 0; ci < chunks.length; ci++) {
       Chunk c = chunks[ci];
-      Bytes.In in = new Bytes.In(c.bytes.array(), 0, c.bytes.size());
+      byte[] bytes = c.bytes.array();
+      Bytes.In in = new Bytes.In(bytes, 0, c.bytes.size());
       for (int i = 0; i < c.count; i++, id++) {
-        Object key = keyCoder.decode(in);
-        Instant ts = combiner.assign(global, new Instant(in.readLong()));
+        int from = in.position();
+        // Decoded only to find where the key ends; the object is dropped at once.
+        keyCoder.decode(in);
+        int to = in.position();
+        long ts = in.readLong();
         int length = org.apache.beam.sdk.util.VarInt.decodeInt(in);
         chunkOf[id] = ci;
+        start[id] = from;
+        keyEnd[id] = to;
         offset[id] = in.position();
         next[id] = -1;
         in.skip(length);
-        Object structural = structural(keyCoder, key);
-        int slot = table.slot(structural, KeyTable.hash(structural));
-        Group g;
-        if (slot < 0) {
-          g = new Group(key, id);
-          table.setValue(-slot - 1, g);
-          g.timestamp = ts;
-        } else {
-          g = (Group) table.valueAt(slot);
-          next[g.tail] = id;
-          g.tail = id;
-          g.timestamp = combiner.combine(g.timestamp, ts);
+        int h = hashBytes(bytes, from, to);
+        int slot = h & mask;
+        while (true) {
+          int sh = hashes[slot];
+          if (sh == 0) {
+            hashes[slot] = h;
+            heads[slot] = id;
+            first[id] = true;
+            tail[id] = id;
+            if (!endOfWindow) {
+              timestamps[id] = combiner.assign(global, new Instant(ts)).getMillis();
+            }
+            break;
+          }
+          if (sh == h) {
+            int head = heads[slot];
+            byte[] hb = chunks[chunkOf[head]].bytes.array();
+            if (java.util.Arrays.equals(hb, start[head], keyEnd[head], bytes, from, to)) {
+              next[tail[head]] = id;
+              tail[head] = id;
+              if (!endOfWindow) {
+                timestamps[head] =
+                    combiner
+                        .combine(
+                            new Instant(timestamps[head]), combiner.assign(global, new Instant(ts)))
+                        .getMillis();
+              }
+              break;
+            }
+          }
+          slot = (slot + 1) & mask;
         }
       }
     }
-    for (int s = 0; s < table.capacity(); s++) {
-      if (!table.used(s)) {
+    hashes = null;
+    heads = null;
+    tail = null;
+    Instant endOfGlobal = global.maxTimestamp();
+    for (int r = 0; r < n; r++) {
+      if (!first[r]) {
         continue;
       }
-      Group g = (Group) table.valueAt(s);
-      table.setValue(s, null);
-      Iterable<Object> values = new GroupValues(valueCoder, chunks, chunkOf, offset, next, g.head);
+      Chunk c = chunks[chunkOf[r]];
+      Object key = keyCoder.decode(new Bytes.In(c.bytes.array(), start[r], keyEnd[r]));
+      Iterable<Object> values = new GroupValues(valueCoder, chunks, chunkOf, offset, next, r);
       out.accept(
           WindowedValue.of(
-              KV.of(g.key, values),
-              g.timestamp,
+              KV.of(key, values),
+              endOfWindow ? endOfGlobal : new Instant(timestamps[r]),
               global,
               org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
     }
