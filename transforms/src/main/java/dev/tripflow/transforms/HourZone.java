@@ -27,14 +27,32 @@ public final class HourZone implements Serializable {
   private final boolean hasZone;
 
   private HourZone(long hour, Long zone) {
+    this(hour, zone == null ? 0L : zone, zone != null);
+  }
+
+  private HourZone(long hour, long zone, boolean hasZone) {
     this.hour = hour;
-    this.hasZone = zone != null;
-    this.zone = zone == null ? 0L : zone;
+    this.hasZone = hasZone;
+    this.zone = hasZone ? zone : 0L;
   }
 
   /** The key of a trip picked up at {@code pickup} (any minute of the hour) in {@code zone}. */
   public static HourZone of(LocalDateTime pickup, Long zone) {
-    return new HourZone(pickup.toLocalDate().toEpochDay() * 24 + pickup.getHour(), zone);
+    return new HourZone(hourOf(pickup), zone);
+  }
+
+  /**
+   * The key of a trip picked up at {@code pickup} in a zone of any integral type, or none when it
+   * is null (no boxed Long is made for it: the hourly revenue keys millions of trips).
+   */
+  public static HourZone of(LocalDateTime pickup, Number zone) {
+    return zone == null
+        ? new HourZone(hourOf(pickup), 0L, false)
+        : new HourZone(hourOf(pickup), zone.longValue(), true);
+  }
+
+  private static long hourOf(LocalDateTime pickup) {
+    return pickup.toLocalDate().toEpochDay() * 24 + pickup.getHour();
   }
 
   /** The hour, truncated: minutes and seconds are zero. */

@@ -110,7 +110,7 @@ public final class HourlyZoneRevenue extends PTransform<PCollection<Row>, PColle
         return;
       }
       Number z = trip.getValue(zone);
-      out.output(KV.of(HourZone.of(pickup, z == null ? null : z.longValue()), trip));
+      out.output(KV.of(HourZone.of(pickup, z), trip));
     }
   }
 
