@@ -641,10 +641,8 @@ final class Shuffle {
       n += c.count;
     }
     // Record i: in chunks[chunkOf[i]], its key from start[i] to keyEnd[i], its value from
-    // offset[i]; next[i] is its key's next record, or -1. Keys are compared by their bytes (a
-    // GroupByKey's key coder is deterministic) in a table of primitive arrays, and decoded to
-    // objects only as their groups are given out: a million keys and groups held as objects until
-    // then were copied by the garbage collector from generation to generation.
+    // offset[i]; next[i] is its key's next record, or -1. Keys are found by their bytes, and
+    // decoded to objects only as their groups are given out.
     int[] chunkOf = new int[n];
     int[] start = new int[n];
     int[] keyEnd = new int[n];
@@ -655,13 +653,7 @@ final class Shuffle {
     boolean[] first = new boolean[n];
     boolean endOfWindow = combiner == TimestampCombiner.END_OF_WINDOW;
     long[] timestamps = endOfWindow ? null : new long[n];
-    int capacity = 16;
-    while (capacity * 0.6 < n) {
-      capacity <<= 1;
-    }
-    int mask = capacity - 1;
-    int[] hashes = new int[capacity];
-    int[] heads = new int[capacity];
+    ByteKeys keys = new ByteKeys(n);
     BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
     int id = 0;
     for (int ci = 0; ci < chunks.length; ci++) {
@@ -681,42 +673,27 @@ final class Shuffle {
         offset[id] = in.position();
         next[id] = -1;
         in.skip(length);
-        int h = hashBytes(bytes, from, to);
-        int slot = h & mask;
-        while (true) {
-          int sh = hashes[slot];
-          if (sh == 0) {
-            hashes[slot] = h;
-            heads[slot] = id;
-            first[id] = true;
-            tail[id] = id;
-            if (!endOfWindow) {
-              timestamps[id] = combiner.assign(global, new Instant(ts)).getMillis();
-            }
-            break;
+        int head = keys.firstOf(id, bytes, from, to);
+        if (head < 0) {
+          first[id] = true;
+          tail[id] = id;
+          if (!endOfWindow) {
+            timestamps[id] = combiner.assign(global, new Instant(ts)).getMillis();
           }
-          if (sh == h) {
-            int head = heads[slot];
-            byte[] hb = chunks[chunkOf[head]].bytes.array();
-            if (java.util.Arrays.equals(hb, start[head], keyEnd[head], bytes, from, to)) {
-              next[tail[head]] = id;
-              tail[head] = id;
-              if (!endOfWindow) {
-                timestamps[head] =
-                    combiner
-                        .combine(
-                            new Instant(timestamps[head]), combiner.assign(global, new Instant(ts)))
-                        .getMillis();
-              }
-              break;
-            }
+        } else {
+          next[tail[head]] = id;
+          tail[head] = id;
+          if (!endOfWindow) {
+            timestamps[head] =
+                combiner
+                    .combine(
+                        new Instant(timestamps[head]), combiner.assign(global, new Instant(ts)))
+                    .getMillis();
           }
-          slot = (slot + 1) & mask;
         }
       }
     }
-    hashes = null;
-    heads = null;
+    keys = null;
     tail = null;
     Instant endOfGlobal = global.maxTimestamp();
     for (int r = 0; r < n; r++) {
@@ -1141,12 +1118,9 @@ final class Shuffle {
   }
 
   /**
-   * Merges encoded partials (global window, end-of-window timestamps) by their keys' bytes: a
-   * GroupByKey's key coder is deterministic, so equal keys encode alike and distinct keys do not.
-   * The table is primitive arrays (slot to first entry, entry to the next of its key), and a key
-   * and its accumulators are decoded only as its output is made: with a million keys, decoding them
-   * all into a table first kept a million keys and accumulators alive at once, and the garbage
-   * collector copied them from generation to generation.
+   * Merges encoded partials (global window, end-of-window timestamps) by their keys' bytes ({@link
+   * ByteKeys}); a key and its accumulators are decoded only as its output is made: with a million
+   * keys, decoding them all into a table first kept a million keys and accumulators alive at once.
    */
   private static void mergeEncodedBytes(
       List<Object> list,
@@ -1162,51 +1136,24 @@ final class Shuffle {
     // The next entry of the same key, -1 at the last; -2 marks an entry that is not its key's
     // first (outputs are made at first entries, read in the order they were written).
     int[] next = new int[total];
-    int capacity = 16;
-    while (capacity * 0.6 < total) {
-      capacity <<= 1;
-    }
-    int mask = capacity - 1;
-    // Per slot: the key's hash (0: empty) and its first entry.
-    int[] hashes = new int[capacity];
-    int[] heads = new int[capacity];
+    ByteKeys keys = new ByteKeys(total);
     int e = 0;
     for (int b = 0; b < batches.length; b++) {
       PartialBatch batch = batches[b];
       base[b] = e;
-      byte[] bytes = batch.encoded;
       for (int i = 0; i < batch.size; i++, e++) {
         batchOf[e] = b;
-        int from = batch.start(i);
-        int to = batch.ends[2 * i];
-        int h = hashBytes(bytes, from, to);
-        int slot = h & mask;
-        while (true) {
-          int sh = hashes[slot];
-          if (sh == 0) {
-            hashes[slot] = h;
-            heads[slot] = e;
-            next[e] = -1;
-            break;
-          }
-          if (sh == h) {
-            int head = heads[slot];
-            PartialBatch hb = batches[batchOf[head]];
-            int hi = head - base[batchOf[head]];
-            if (java.util.Arrays.equals(
-                hb.encoded, hb.start(hi), hb.ends[2 * hi], bytes, from, to)) {
-              // After the key's first entry; chained ones are marked -2 by the walk below.
-              next[e] = next[head];
-              next[head] = e;
-              break;
-            }
-          }
-          slot = (slot + 1) & mask;
+        int head = keys.firstOf(e, batch.encoded, batch.start(i), batch.ends[2 * i]);
+        if (head < 0) {
+          next[e] = -1;
+        } else {
+          // After the key's first entry; chained ones are marked -2 by the walk below.
+          next[e] = next[head];
+          next[head] = e;
         }
       }
     }
-    hashes = null;
-    heads = null;
+    keys = null;
     BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
     try {
       // Entries in the order they were written (the batches' bytes read front to back); a key's
@@ -1248,18 +1195,6 @@ final class Shuffle {
     } catch (java.io.IOException ex) {
       throw new java.io.UncheckedIOException("cannot decode a partial aggregate", ex);
     }
-  }
-
-  /** A hash of {@code b[from, to)}, mixed, never 0 (an empty slot's mark). */
-  static int hashBytes(byte[] b, int from, int to) {
-    int h = 0x811C9DC5;
-    for (int i = from; i < to; i++) {
-      h = (h ^ b[i]) * 0x01000193;
-    }
-    h ^= h >>> 16;
-    h *= 0x85EBCA6B;
-    h ^= h >>> 13;
-    return h == 0 ? 1 : h;
   }
 
   /** Merges an encoded batch's partials (global window, end-of-window timestamps) into a table. */
