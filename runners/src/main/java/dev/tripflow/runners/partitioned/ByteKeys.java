@@ -17,6 +17,9 @@ final class ByteKeys {
   private final byte[][] keyBytes;
   private final int[] keyFrom;
   private final int[] keyTo;
+  // A key of at most 8 bytes packed into a long: compared without reading its bytes again (which
+  // lie at random in the records: a cache miss per comparison).
+  private final long[] packed;
   private final int mask;
 
   /** A table for up to {@code n} distinct keys. */
@@ -30,6 +33,7 @@ final class ByteKeys {
     keyBytes = new byte[capacity][];
     keyFrom = new int[capacity];
     keyTo = new int[capacity];
+    packed = new long[capacity];
     mask = capacity - 1;
   }
 
@@ -39,6 +43,9 @@ final class ByteKeys {
    */
   int firstOf(int record, byte[] bytes, int from, int to) {
     int h = hash(bytes, from, to);
+    int length = to - from;
+    boolean isShort = length <= 8;
+    long p = isShort ? pack(bytes, from, to) : 0L;
     int slot = h & mask;
     while (true) {
       int sh = hashes[slot];
@@ -48,13 +55,27 @@ final class ByteKeys {
         keyBytes[slot] = bytes;
         keyFrom[slot] = from;
         keyTo[slot] = to;
+        packed[slot] = p;
         return -1;
       }
-      if (sh == h && Arrays.equals(keyBytes[slot], keyFrom[slot], keyTo[slot], bytes, from, to)) {
+      if (sh == h
+          && keyTo[slot] - keyFrom[slot] == length
+          && (isShort
+              ? packed[slot] == p
+              : Arrays.equals(keyBytes[slot], keyFrom[slot], keyTo[slot], bytes, from, to))) {
         return firsts[slot];
       }
       slot = (slot + 1) & mask;
     }
+  }
+
+  /** The at most 8 bytes {@code b[from, to)} as a long, first byte lowest. */
+  private static long pack(byte[] b, int from, int to) {
+    long p = 0;
+    for (int i = to - 1; i >= from; i--) {
+      p = (p << 8) | (b[i] & 0xFF);
+    }
+    return p;
   }
 
   /** A hash of {@code b[from, to)}, mixed, never 0. */

@@ -19,7 +19,9 @@ public class ByteKeysTest {
     ByteKeys keys = new ByteKeys(n);
     Map<String, Integer> firsts = new HashMap<>();
     for (int record = 0; record < n; record++) {
-      String key = "k" + (record * 7919L % 3000);
+      // Keys of up to 8 bytes are compared packed into a long, longer ones byte by byte.
+      long k = record * 7919L % 3000;
+      String key = k % 2 == 0 ? "k" + k : "a longer key, number " + k;
       byte[] padded = ("xx" + key + "yyy").getBytes(StandardCharsets.UTF_8);
       int from = 2;
       int to = padded.length - 3;
@@ -40,5 +42,9 @@ public class ByteKeysTest {
     assertEquals(-1, keys.firstOf(2, b, 0, 3));
     assertEquals(0, keys.firstOf(3, b, 1, 1));
     assertEquals(1, keys.firstOf(4, new byte[] {1, 2}, 0, 2));
+    // Zero bytes count: {0} and {0, 0} are neither the empty key nor each other.
+    assertEquals(-1, keys.firstOf(5, new byte[] {0}, 0, 1));
+    assertEquals(-1, keys.firstOf(6, new byte[] {0, 0}, 0, 2));
+    assertEquals(5, keys.firstOf(7, new byte[] {9, 0}, 1, 2));
   }
 }
