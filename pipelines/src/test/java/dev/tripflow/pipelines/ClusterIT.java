@@ -172,10 +172,12 @@ public class ClusterIT {
       assertEquals(failure, 1, failing.exitValue());
       assertTrue(failure, failure.contains("tripflow revenue-report: job failed"));
       assertFalse("a failed job left " + failedOut, Files.exists(failedOut));
-    } finally {
-      String stopped = tripflow("cluster", "stop", "--clusterDir=" + dir);
-      assertTrue(stopped, stopped.contains("stopped"));
+    } catch (Throwable t) {
+      stopAfter(t, "cluster", "stop", "--clusterDir=" + dir);
+      throw t;
     }
+    String stopped = tripflow("cluster", "stop", "--clusterDir=" + dir);
+    assertTrue(stopped, stopped.contains("stopped"));
     assertNoLiveDaemons(dir);
   }
 
@@ -215,9 +217,11 @@ public class ClusterIT {
           "revenue-report on the Spark cluster", local("revenue-report"), OutputRows.of(report));
       JsonNode state = rest(ui, "/json/");
       assertEquals(state.toString(), 1, state.path("completedapps").size());
-    } finally {
-      tripflow("cluster", "stop", "--engine=spark", "--clusterDir=" + dir);
+    } catch (Throwable t) {
+      stopAfter(t, "cluster", "stop", "--engine=spark", "--clusterDir=" + dir);
+      throw t;
     }
+    tripflow("cluster", "stop", "--engine=spark", "--clusterDir=" + dir);
     assertNoLiveDaemons(dir);
   }
 
@@ -345,6 +349,29 @@ public class ClusterIT {
     String out = output(p);
     assertEquals(String.join(" ", args) + ":\n" + out, 0, p.exitValue());
     return out;
+  }
+
+  /**
+   * Stops a cluster after the test failed with {@code failure}, keeping that failure the one
+   * reported (a stop that fails too, say because the start never happened, is added to it as
+   * suppressed, with every started command's output).
+   */
+  private static void stopAfter(Throwable failure, String... stop) {
+    try {
+      tripflow(stop);
+    } catch (Throwable t) {
+      failure.addSuppressed(t);
+    }
+    StringBuilder logs = new StringBuilder("output of the commands started:");
+    for (Map.Entry<Process, Path> e : LOGS.entrySet()) {
+      try {
+        logs.append("\n--- ").append(e.getValue().getFileName()).append('\n');
+        logs.append(Files.readString(e.getValue(), StandardCharsets.UTF_8));
+      } catch (IOException io) {
+        logs.append("(unreadable: ").append(io).append(')');
+      }
+    }
+    failure.addSuppressed(new AssertionError(logs.toString()));
   }
 
   /** What a started command has printed so far. */
