@@ -1,7 +1,9 @@
 package dev.tripflow.io.output;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +30,8 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.PCollection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,7 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
   private final String suffix;
   private final String target;
   private final int numShards;
+  private final Concatenation concatenation;
   private final transient List<PCollection<?>> gates;
 
   private AtomicWrite(
@@ -65,22 +70,25 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
       String suffix,
       String target,
       int numShards,
+      Concatenation concatenation,
       List<PCollection<?>> gates) {
     this.sink = sink;
     this.suffix = suffix;
     this.target = target;
     this.numShards = numShards;
+    this.concatenation = concatenation;
     this.gates = gates;
   }
 
   /** Writes through {@code sink}, naming files with {@code suffix} (e.g. {@code .parquet}). */
   public static <T> AtomicWrite<T> via(FileIO.Sink<T> sink, String suffix) {
-    return new AtomicWrite<>(sink, suffix, null, 1, List.of());
+    return new AtomicWrite<>(sink, suffix, null, 1, null, List.of());
   }
 
   /** The directory to replace. */
   public AtomicWrite<T> to(String targetDirectory) {
-    return new AtomicWrite<>(sink, suffix, stripSlash(targetDirectory), numShards, gates);
+    return new AtomicWrite<>(
+        sink, suffix, stripSlash(targetDirectory), numShards, concatenation, gates);
   }
 
   /** How many files to write (at least 1); 1 writes a single file. */
@@ -88,7 +96,26 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     if (shards < 1) {
       throw new IllegalArgumentException("number of shards must be at least 1, not " + shards);
     }
-    return new AtomicWrite<>(sink, suffix, target, shards, gates);
+    return new AtomicWrite<>(sink, suffix, target, shards, concatenation, gates);
+  }
+
+  /**
+   * How the sink's files are joined into one. With it, a single-file write of a collection in the
+   * global window needs no shuffle: every bundle writes its own piece where it runs (in parallel),
+   * and one step joins the pieces into the one file before the commit. Without it, all elements are
+   * first grouped into one shard and written by one worker, as {@code FileIO} does.
+   */
+  public AtomicWrite<T> concatenatedBy(Concatenation joiner) {
+    return new AtomicWrite<>(sink, suffix, target, numShards, joiner, gates);
+  }
+
+  /** Joins files written by one sink into one file of the same format. */
+  public interface Concatenation extends Serializable {
+    /**
+     * Writes the contents of {@code pieces}, in this order, as one file at {@code target} (created
+     * or overwritten). The pieces are left as they are.
+     */
+    void concatenate(List<ResourceId> pieces, ResourceId target) throws IOException;
   }
 
   /**
@@ -98,7 +125,7 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
   public AtomicWrite<T> withCommitGate(PCollection<?>... gateCollections) {
     List<PCollection<?>> all = new ArrayList<>(gates);
     all.addAll(List.of(gateCollections));
-    return new AtomicWrite<>(sink, suffix, target, numShards, all);
+    return new AtomicWrite<>(sink, suffix, target, numShards, concatenation, all);
   }
 
   private static String stripSlash(String dir) {
@@ -125,18 +152,35 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     String runId = UUID.randomUUID().toString().substring(0, 8);
     String staging = stagingFor(target, runId);
     String prefix = "part-";
-    WriteFilesResult<Void> written =
-        input.apply(
-            "WriteShards",
-            FileIO.<T>write()
-                .via(sink)
-                .to(staging)
-                .withTempDirectory(staging + "/.tmp")
-                .withNumShards(numShards)
-                .withNaming(
-                    (window, pane, shards, index, compression) ->
-                        String.format(Locale.ROOT, "%s%05d%s", prefix, index, suffix)));
-    PCollection<String> files = written.getPerDestinationOutputFilenames().apply(Values.create());
+    PCollection<String> files;
+    if (numShards == 1
+        && concatenation != null
+        && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows) {
+      files =
+          input
+              .apply("WritePieces", ParDo.of(new WritePiecesFn<>(sink, staging + "/.tmp", suffix)))
+              .setCoder(StringUtf8Coder.of())
+              .apply("CollectPieces", Combine.globally(new ListStrings()))
+              .setCoder(ListCoder.of(StringUtf8Coder.of()))
+              .apply(
+                  "ConcatenatePieces",
+                  ParDo.of(
+                      new ConcatenateFn(concatenation, staging + "/" + prefix + "00000" + suffix)))
+              .setCoder(StringUtf8Coder.of());
+    } else {
+      WriteFilesResult<Void> written =
+          input.apply(
+              "WriteShards",
+              FileIO.<T>write()
+                  .via(sink)
+                  .to(staging)
+                  .withTempDirectory(staging + "/.tmp")
+                  .withNumShards(numShards)
+                  .withNaming(
+                      (window, pane, shards, index, compression) ->
+                          String.format(Locale.ROOT, "%s%05d%s", prefix, index, suffix)));
+      files = written.getPerDestinationOutputFilenames().apply(Values.create());
+    }
     if (!gates.isEmpty()) {
       files = files.apply("WaitForGates", Wait.on(gates.toArray(new PCollection<?>[0])));
     }
@@ -146,6 +190,93 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
         .setCoder(ListCoder.of(StringUtf8Coder.of()))
         .apply("CommitDirectory", ParDo.of(new CommitFn<>(sink, staging, target, suffix)))
         .setCoder(ListCoder.of(StringUtf8Coder.of()));
+  }
+
+  /**
+   * Writes each bundle's elements into a piece of its own under the staging directory's temporary
+   * directory, and outputs the piece's path when the bundle ends. A retried bundle writes a new
+   * piece; the failed attempt's is never listed and goes with the temporary directory.
+   */
+  static final class WritePiecesFn<T> extends DoFn<T, String> {
+    private static final long serialVersionUID = 1L;
+    private final FileIO.Sink<T> sink;
+    private final String directory;
+    private final String suffix;
+    private transient WritableByteChannel channel;
+    private transient String piece;
+
+    WritePiecesFn(FileIO.Sink<T> sink, String directory, String suffix) {
+      this.sink = sink;
+      this.directory = directory;
+      this.suffix = suffix;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      channel = null;
+      piece = null;
+    }
+
+    @ProcessElement
+    public void process(@Element T element) throws IOException {
+      if (channel == null) {
+        piece = directory + "/piece-" + UUID.randomUUID() + suffix;
+        channel =
+            FileSystems.create(
+                FileSystems.matchNewResource(piece, false), "application/octet-stream");
+        sink.open(channel);
+      }
+      sink.write(element);
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws IOException {
+      if (channel == null) {
+        return;
+      }
+      try {
+        sink.flush();
+      } finally {
+        channel.close();
+        channel = null;
+      }
+      context.output(piece, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+    }
+  }
+
+  /**
+   * Joins the pieces into the one output file (a single piece is renamed). Outputs the file's path,
+   * nothing when there are no pieces. Safe to run again: the pieces stay until the commit.
+   */
+  static final class ConcatenateFn extends DoFn<List<String>, String> {
+    private static final long serialVersionUID = 1L;
+    private final Concatenation concatenation;
+    private final String file;
+
+    ConcatenateFn(Concatenation concatenation, String file) {
+      this.concatenation = concatenation;
+      this.file = file;
+    }
+
+    @ProcessElement
+    public void process(@Element List<String> pieces, OutputReceiver<String> out)
+        throws IOException {
+      if (pieces.isEmpty()) {
+        return;
+      }
+      ResourceId target = FileSystems.matchNewResource(file, false);
+      List<ResourceId> from = new ArrayList<>();
+      for (String p : pieces) {
+        from.add(FileSystems.matchNewResource(p, false));
+      }
+      if (from.size() == 1) {
+        // Renamed before by an earlier attempt of this step: the piece is gone, the file there.
+        FileSystems.rename(from, List.of(target), StandardMoveOptions.IGNORE_MISSING_FILES);
+      } else {
+        concatenation.concatenate(from, target);
+      }
+      out.output(file);
+    }
   }
 
   /** Gathers the written file names into one sorted list. */

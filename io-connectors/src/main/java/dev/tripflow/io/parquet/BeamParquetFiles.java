@@ -9,6 +9,9 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.HadoopParquetConfiguration;
 import org.apache.parquet.io.DelegatingPositionOutputStream;
 import org.apache.parquet.io.DelegatingSeekableInputStream;
 import org.apache.parquet.io.InputFile;
@@ -22,6 +25,16 @@ import org.apache.parquet.io.SeekableInputStream;
  */
 final class BeamParquetFiles {
   private BeamParquetFiles() {}
+
+  /**
+   * Options for one reader. Their Hadoop Configuration has no default resources: the default one
+   * (in the options and in their codec factory) parses Hadoop's XML resources again for every file.
+   * Not to be shared: closing a reader releases the options' codec factory.
+   */
+  static ParquetReadOptions readOptions() {
+    return ParquetReadOptions.builder(new HadoopParquetConfiguration(new Configuration(false)))
+        .build();
+  }
 
   /** A file opened through {@link FileSystems#open}; its channel must be seekable. */
   static InputFile input(ResourceId file, long sizeBytes) {

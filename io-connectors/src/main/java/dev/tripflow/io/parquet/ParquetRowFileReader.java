@@ -15,7 +15,6 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.values.Row;
-import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -49,7 +48,7 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
     this.name = name;
     ParquetFileReader r;
     try {
-      r = ParquetFileReader.open(file, ParquetReadOptions.builder().build());
+      r = ParquetFileReader.open(file, BeamParquetFiles.readOptions());
     } catch (IOException | RuntimeException e) {
       throw new IOException(name + ": not a readable Parquet file (" + firstLine(e) + ")", e);
     }

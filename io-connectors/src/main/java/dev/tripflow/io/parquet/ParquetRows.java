@@ -263,6 +263,7 @@ public final class ParquetRows {
           AtomicWrite.via(new ParquetRowSink(schema, namespace, counter), ".parquet")
               .to(directory)
               .withNumShards(shards)
+              .concatenatedBy(new ParquetConcatenation(schema))
               .withCommitGate(gates));
     }
   }
