@@ -1,5 +1,6 @@
 package dev.tripflow.transforms;
 
+import dev.tripflow.spi.FlatAccumulators;
 import dev.tripflow.transforms.util.ExactSum;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +36,8 @@ import org.apache.beam.sdk.values.Row;
  *     .countAll("number_records");
  * }</pre>
  */
-public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accumulator, Row> {
+public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accumulator, Row>
+    implements FlatAccumulators<Row, ColumnAggregates.Accumulator> {
   private static final long serialVersionUID = 1L;
 
   /** The aggregate functions supported. */
@@ -225,6 +227,52 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
         acc.add(i, off, ((Number) v).doubleValue());
       }
     }
+    return acc;
+  }
+
+  /** The flat form: the row count, then the accumulator's state words. */
+  @Override
+  public int flatWidth() {
+    return 1 + stateLength;
+  }
+
+  @Override
+  public boolean addFlat(long[] flat, int offset, Row row) {
+    List<Object> values = row.getValues();
+    // First whether every value fits the fixed point: a value that does not changes nothing.
+    for (int i = 0; i < inputs.length; i++) {
+      if (summed[i]) {
+        Object v = values.get(inputs[i]);
+        if (v != null && !ExactSum.fitsFixed(((Number) v).doubleValue())) {
+          return false;
+        }
+      }
+    }
+    flat[offset]++;
+    int state = offset + 1;
+    for (int i = 0; i < inputs.length; i++) {
+      int input = inputs[i];
+      if (input < 0) {
+        continue; // COUNT(*): the row count
+      }
+      Object v = values.get(input);
+      if (v == null) {
+        continue;
+      }
+      int off = state + offsets[i];
+      flat[off]++;
+      if (summed[i]) {
+        ExactSum.addFixed(flat, off + 1, ((Number) v).doubleValue());
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public Accumulator fromFlat(long[] flat, int offset) {
+    Accumulator acc = createAccumulator();
+    acc.rows = flat[offset];
+    System.arraycopy(flat, offset + 1, acc.state, 0, stateLength);
     return acc;
   }
 

@@ -1,5 +1,6 @@
 package dev.tripflow.transforms;
 
+import dev.tripflow.spi.PackedKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,40 +86,64 @@ public final class HourZone implements Serializable {
   }
 
   /** The key's coder: deterministic, so that any runner may group by it. */
-  public static final AtomicCoder<HourZone> CODER =
-      new AtomicCoder<HourZone>() {
-        private static final long serialVersionUID = 1L;
+  public static final AtomicCoder<HourZone> CODER = new HourZoneCoder();
 
-        @Override
-        public void encode(HourZone key, OutputStream out) throws IOException {
-          if (key == null) {
-            throw new CoderException("cannot encode a null HourZone");
-          }
-          VarInt.encode(key.hour, out);
-          if (!key.hasZone) {
-            out.write(0);
-          } else {
-            out.write(1);
-            VarInt.encode(key.zone, out);
-          }
-        }
+  // Packed form (PackedKeys): the hour times 2^21, plus the zone times 2 plus 1 when there is one.
+  private static final int ZONE_BITS = 21;
+  private static final long MAX_PACKED_ZONE = (1L << (ZONE_BITS - 1)) - 1;
+  private static final long PACKED_HOURS = 1L << (63 - ZONE_BITS);
 
-        @Override
-        public HourZone decode(InputStream in) throws IOException {
-          long hour = VarInt.decodeLong(in);
-          int flag = in.read();
-          if (flag < 0) {
-            throw new CoderException("truncated HourZone");
-          }
-          return new HourZone(hour, flag == 0 ? null : VarInt.decodeLong(in));
-        }
+  private static final class HourZoneCoder extends AtomicCoder<HourZone>
+      implements PackedKeys<HourZone> {
+    private static final long serialVersionUID = 1L;
 
-        @Override
-        public void verifyDeterministic() {}
+    @Override
+    public void encode(HourZone key, OutputStream out) throws IOException {
+      if (key == null) {
+        throw new CoderException("cannot encode a null HourZone");
+      }
+      VarInt.encode(key.hour, out);
+      if (!key.hasZone) {
+        out.write(0);
+      } else {
+        out.write(1);
+        VarInt.encode(key.zone, out);
+      }
+    }
 
-        @Override
-        public boolean consistentWithEquals() {
-          return true;
-        }
-      };
+    @Override
+    public HourZone decode(InputStream in) throws IOException {
+      long hour = VarInt.decodeLong(in);
+      int flag = in.read();
+      if (flag < 0) {
+        throw new CoderException("truncated HourZone");
+      }
+      return new HourZone(hour, flag == 0 ? null : VarInt.decodeLong(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    @Override
+    public boolean consistentWithEquals() {
+      return true;
+    }
+
+    /** Hours within 2^42 of 1970 (half a billion years) and zones 0 to 2^20 - 1 have one. */
+    @Override
+    public long pack(HourZone key) {
+      if (key.hour <= -PACKED_HOURS
+          || key.hour >= PACKED_HOURS
+          || (key.hasZone && (key.zone < 0 || key.zone > MAX_PACKED_ZONE))) {
+        return NOT_PACKED;
+      }
+      return (key.hour << ZONE_BITS) | (key.hasZone ? (key.zone << 1) | 1 : 0);
+    }
+
+    @Override
+    public HourZone unpack(long packed) {
+      long low = packed & ((1L << ZONE_BITS) - 1);
+      return new HourZone(packed >> ZONE_BITS, low >>> 1, (low & 1) != 0);
+    }
+  }
 }

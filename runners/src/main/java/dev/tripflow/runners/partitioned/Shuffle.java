@@ -1,5 +1,7 @@
 package dev.tripflow.runners.partitioned;
 
+import dev.tripflow.spi.FlatAccumulators;
+import dev.tripflow.spi.PackedKeys;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -9,6 +11,7 @@ import java.util.Objects;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.WindowedValue;
 import org.apache.beam.sdk.values.KV;
@@ -804,6 +807,13 @@ final class Shuffle {
      */
     static int maxKeys = Integer.getInteger("tripflow.combineKeys", 1 << 18);
 
+    /**
+     * Whether keys that pack into longs pre-aggregate unboxed when the CombineFn allows it ({@code
+     * -Dtripflow.flatCombine=false}: as objects, to compare).
+     */
+    static final boolean FLAT =
+        Boolean.parseBoolean(System.getProperty("tripflow.flatCombine", "true"));
+
     private final Shuffle shuffle;
     private final long task;
     private final Coder<Object> keyCoder;
@@ -828,6 +838,17 @@ final class Shuffle {
     // The step's metrics container, current while the CombineFn runs: set per batch of elements,
     // not per element (two thread-local accesses per element were a twentieth of a read's time).
     private final CurrentMetrics metrics;
+    // Unboxed pre-aggregation, when the key coder packs keys into longs and the CombineFn has flat
+    // accumulators (and partials are encoded, in the global window): keys that pack, with their
+    // state, in one array of longs; null otherwise. Elements of a key whose flat state could not
+    // hold an input go on in the object table.
+    private final PackedKeys<Object> packer;
+    private final FlatAccumulators<Object, Object> flatFn;
+    private final FlatTable flat;
+    private final WindowedValue<?>[] flatValues;
+    private final long[] flatKeys;
+    private final int[] flatHashes;
+    private int pendingFlat;
 
     CombiningWriter(
         Shuffle shuffle,
@@ -845,6 +866,18 @@ final class Shuffle {
       this.accumulatorCoder = accumulatorCoder;
       this.timestampCombiner = timestampCombiner;
       this.stamped = timestampCombiner != TimestampCombiner.END_OF_WINDOW;
+      boolean unboxed =
+          FLAT
+              && keyCoder instanceof PackedKeys
+              && fn instanceof FlatAccumulators
+              && accumulatorCoder != null
+              && !stamped;
+      this.packer = unboxed ? (PackedKeys<Object>) keyCoder : null;
+      this.flatFn = unboxed ? (FlatAccumulators<Object, Object>) fn : null;
+      this.flat = unboxed ? new FlatTable(flatFn.flatWidth()) : null;
+      this.flatValues = unboxed ? new WindowedValue<?>[BATCH] : null;
+      this.flatKeys = unboxed ? new long[BATCH] : null;
+      this.flatHashes = unboxed ? new int[BATCH] : null;
     }
 
     @Override
@@ -852,10 +885,25 @@ final class Shuffle {
       @SuppressWarnings("unchecked")
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
       Object key = kv.getKey();
+      boolean global =
+          v.getWindows().size() == 1
+              && v.getWindows().iterator().next()
+                  instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+      if (global && packer != null) {
+        long packed = packer.pack(key);
+        if (packed != PackedKeys.NOT_PACKED) {
+          int i = pendingFlat++;
+          flatValues[i] = v;
+          flatKeys[i] = packed;
+          flatHashes[i] = FlatTable.hash(packed);
+          if (pendingFlat == BATCH) {
+            drain();
+          }
+          return;
+        }
+      }
       Object structural = structural(keyCoder, key);
-      if (v.getWindows().size() == 1
-          && v.getWindows().iterator().next()
-              instanceof org.apache.beam.sdk.transforms.windowing.GlobalWindow) {
+      if (global) {
         int i = pending++;
         pendingValues[i] = v;
         pendingKeys[i] = structural;
@@ -889,8 +937,49 @@ final class Shuffle {
       org.apache.beam.sdk.metrics.MetricsContainer previous = metrics.enter();
       try {
         addPending();
+        if (flat != null) {
+          addPendingFlat();
+        }
       } finally {
         metrics.exit(previous);
+      }
+    }
+
+    /** {@link #addPending} for the elements of packed keys, into the flat table. */
+    private void addPendingFlat() {
+      int n = pendingFlat;
+      long touched = 0;
+      for (int i = 0; i < n; i++) {
+        touched += flat.touch(flatHashes[i]);
+      }
+      this.touched += touched;
+      pendingFlat = 0;
+      for (int i = 0; i < n; i++) {
+        WindowedValue<?> v = flatValues[i];
+        flatValues[i] = null;
+        @SuppressWarnings("unchecked")
+        KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
+        int slot = flat.slot(flatKeys[i], flatHashes[i]);
+        if (flat.boxed(slot)) {
+          Object mapKey = structural(keyCoder, kv.getKey());
+          add(v, kv, GlobalWindow.INSTANCE, mapKey, KeyTable.hash(mapKey));
+          continue;
+        }
+        long[] slab = flat.slab();
+        int offset = flat.offset(slot);
+        if (!flatFn.addFlat(slab, offset, kv.getValue())) {
+          // The flat state cannot hold this input: the key goes on as an object from here.
+          Object mapKey = structural(keyCoder, kv.getKey());
+          int hash = KeyTable.hash(mapKey);
+          int objectSlot = -table.slot(mapKey, hash) - 1;
+          table.setOriginal(objectSlot, kv.getKey());
+          table.setValue(objectSlot, flatFn.fromFlat(slab, offset));
+          flat.box(slot);
+          add(v, kv, GlobalWindow.INSTANCE, mapKey, hash);
+        }
+        if (flat.size() + table.size() >= maxKeys) {
+          writeOut();
+        }
       }
     }
 
@@ -959,6 +1048,12 @@ final class Shuffle {
      * partials from several flushes as it does those of several tasks).
      */
     private void writeOut() {
+      if (lists == null) {
+        lists = shuffle.open(task);
+      }
+      if (flat != null && flat.size() > 0) {
+        flushFlat();
+      }
       int[] counts = new int[shuffle.partitions];
       int[] buckets = new int[table.capacity()];
       for (int s = 0; s < table.capacity(); s++) {
@@ -967,8 +1062,8 @@ final class Shuffle {
           counts[buckets[s]]++;
         }
       }
-      if (lists == null) {
-        lists = shuffle.open(task);
+      if (table.size() == 0) {
+        return;
       }
       if (accumulatorCoder != null && !stamped && !windowed) {
         flushEncoded(counts, buckets);
@@ -992,6 +1087,56 @@ final class Shuffle {
         }
       }
       table.clear();
+    }
+
+    /**
+     * Writes the flat table's partials (those not boxed) encoded, one array per partition, as
+     * {@link #flushEncoded} writes the object table's: a key decodes from its packed form, an
+     * accumulator from its flat one, both only here.
+     */
+    private void flushFlat() {
+      int partitions = shuffle.partitions;
+      int[] counts = new int[partitions];
+      int[] buckets = new int[flat.capacity()];
+      Object[] keys = new Object[flat.capacity()];
+      for (int s = 0; s < flat.capacity(); s++) {
+        if (flat.used(s) && !flat.boxed(s)) {
+          keys[s] = packer.unpack(flat.keyAt(s));
+          buckets[s] = shuffle.bucketOf(structural(keyCoder, keys[s]));
+          counts[buckets[s]]++;
+        }
+      }
+      Bytes.Out[] outs = new Bytes.Out[partitions];
+      int[][] ends = new int[partitions][];
+      int[] written = new int[partitions];
+      for (int p = 0; p < partitions; p++) {
+        if (counts[p] > 0) {
+          outs[p] = new Bytes.Out(counts[p] * 32);
+          ends[p] = new int[2 * counts[p]];
+        }
+      }
+      long[] slab = flat.slab();
+      try {
+        for (int s = 0; s < flat.capacity(); s++) {
+          if (keys[s] != null) {
+            int p = buckets[s];
+            Bytes.Out out = outs[p];
+            int i = written[p]++;
+            keyCoder.encode(keys[s], out);
+            ends[p][2 * i] = out.size();
+            accumulatorCoder.encode(flatFn.fromFlat(slab, flat.offset(s)), out);
+            ends[p][2 * i + 1] = out.size();
+          }
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot encode a partial aggregate", e);
+      }
+      for (int p = 0; p < partitions; p++) {
+        if (outs[p] != null) {
+          lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
+        }
+      }
+      flat.clear();
     }
 
     /** Writes the partials of the global window encoded, one array per partition. */

@@ -395,6 +395,161 @@ public class PartitionedRunnerTest {
     }
   }
 
+  /**
+   * Keys whose coder packs them pre-aggregate unboxed when the CombineFn has flat accumulators:
+   * with tables flushed every 256 keys (50 hot keys, many cold ones), keys that do not pack
+   * (negative ones here) and inputs the flat form refuses (multiples of 7, after which their key
+   * goes on as an object) mixed in, every key's count and sum come out as plain Java computes them,
+   * and each path was taken.
+   */
+  @Test
+  public void flatCombineOfPackedKeysMatchesAPlainSum() {
+    int before = Shuffle.CombiningWriter.maxKeys;
+    Shuffle.CombiningWriter.maxKeys = 256;
+    FlatCountSum.FLAT.set(0);
+    FlatCountSum.REFUSED.set(0);
+    FlatCountSum.OBJECT.set(0);
+    try {
+      Pipeline p = pipeline(3);
+      List<KV<Integer, Long>> input = new ArrayList<>();
+      java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
+      for (int i = 0; i < 30_000; i++) {
+        int key = i % 20 == 0 ? i * 7919 % 5000 - 500 : i % 50;
+        long value = i % 11 == 0 ? -i : i;
+        input.add(KV.of(key, value));
+        long[] cs = expected.computeIfAbsent(key, k -> new long[2]);
+        cs[0]++;
+        cs[1] += value;
+      }
+      PCollection<KV<Integer, String>> out =
+          p.apply(
+                  Create.of(input)
+                      .withCoder(
+                          org.apache.beam.sdk.coders.KvCoder.of(
+                              new PackedIntCoder(), org.apache.beam.sdk.coders.VarLongCoder.of())))
+              .apply(org.apache.beam.sdk.transforms.Combine.perKey(new FlatCountSum()));
+      List<KV<Integer, String>> want = new ArrayList<>();
+      expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
+      PAssert.that(out).containsInAnyOrder(want);
+      p.run();
+      assertTrue("flat adds: " + FlatCountSum.FLAT.get(), FlatCountSum.FLAT.get() > 1000);
+      assertTrue("refused: " + FlatCountSum.REFUSED.get(), FlatCountSum.REFUSED.get() > 100);
+      assertTrue("object adds: " + FlatCountSum.OBJECT.get(), FlatCountSum.OBJECT.get() > 1000);
+    } finally {
+      Shuffle.CombiningWriter.maxKeys = before;
+    }
+  }
+
+  /** Integer keys, packed when not negative. */
+  static final class PackedIntCoder extends org.apache.beam.sdk.coders.AtomicCoder<Integer>
+      implements dev.tripflow.spi.PackedKeys<Integer> {
+    @Override
+    public void encode(Integer value, java.io.OutputStream out) throws java.io.IOException {
+      org.apache.beam.sdk.util.VarInt.encode(value, out);
+    }
+
+    @Override
+    public Integer decode(java.io.InputStream in) throws java.io.IOException {
+      return org.apache.beam.sdk.util.VarInt.decodeInt(in);
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    @Override
+    public long pack(Integer key) {
+      return key < 0 ? NOT_PACKED : key;
+    }
+
+    @Override
+    public Integer unpack(long packed) {
+      return (int) packed;
+    }
+  }
+
+  /** A count and a sum, "count/sum"; its flat form refuses multiples of 7. */
+  static final class FlatCountSum
+      extends org.apache.beam.sdk.transforms.Combine.CombineFn<Long, long[], String>
+      implements dev.tripflow.spi.FlatAccumulators<Long, long[]> {
+    static final java.util.concurrent.atomic.AtomicLong FLAT =
+        new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong REFUSED =
+        new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong OBJECT =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public long[] createAccumulator() {
+      return new long[2];
+    }
+
+    @Override
+    public long[] addInput(long[] acc, Long x) {
+      OBJECT.incrementAndGet();
+      acc[0]++;
+      acc[1] += x;
+      return acc;
+    }
+
+    @Override
+    public long[] mergeAccumulators(Iterable<long[]> accs) {
+      long[] merged = new long[2];
+      for (long[] a : accs) {
+        merged[0] += a[0];
+        merged[1] += a[1];
+      }
+      return merged;
+    }
+
+    @Override
+    public String extractOutput(long[] acc) {
+      return acc[0] + "/" + acc[1];
+    }
+
+    @Override
+    public org.apache.beam.sdk.coders.Coder<long[]> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry,
+        org.apache.beam.sdk.coders.Coder<Long> input) {
+      return new org.apache.beam.sdk.coders.AtomicCoder<long[]>() {
+        @Override
+        public void encode(long[] acc, java.io.OutputStream out) throws java.io.IOException {
+          org.apache.beam.sdk.util.VarInt.encode(acc[0], out);
+          org.apache.beam.sdk.util.VarInt.encode(acc[1], out);
+        }
+
+        @Override
+        public long[] decode(java.io.InputStream in) throws java.io.IOException {
+          return new long[] {
+            org.apache.beam.sdk.util.VarInt.decodeLong(in),
+            org.apache.beam.sdk.util.VarInt.decodeLong(in)
+          };
+        }
+      };
+    }
+
+    @Override
+    public int flatWidth() {
+      return 2;
+    }
+
+    @Override
+    public boolean addFlat(long[] state, int offset, Long x) {
+      if (x % 7 == 0) {
+        REFUSED.incrementAndGet();
+        return false;
+      }
+      FLAT.incrementAndGet();
+      state[offset]++;
+      state[offset + 1] += x;
+      return true;
+    }
+
+    @Override
+    public long[] fromFlat(long[] state, int offset) {
+      return new long[] {state[offset], state[offset + 1]};
+    }
+  }
+
   /** A task failing every attempt fails the run with the step, the partition and the cause. */
   @Test
   public void finalErrorNamesStepPartitionAndCause() {

@@ -85,6 +85,17 @@ public final class ExactSum implements Serializable {
     return bits == 0;
   }
 
+  /** Whether {@link #addFixed(long[], int, double)} can hold {@code x} (and so returns true). */
+  public static boolean fitsFixed(double x) {
+    long bits = Double.doubleToRawLongBits(x);
+    int e = (int) ((bits >>> 52) & 0x7ff);
+    if (e != 0 && e != 0x7ff) {
+      int shift = e - 1075 + SCALE;
+      return shift >= 0 && shift <= MAX_SHIFT;
+    }
+    return bits == 0;
+  }
+
   /** Adds the fixed-point sum {@code from[fromOff..+2]} to {@code into[intoOff..+2]}. */
   public static void addFixedTo(long[] into, int intoOff, long[] from, int fromOff) {
     add192(into, intoOff, from[fromOff + 2], from[fromOff + 1], from[fromOff]);
