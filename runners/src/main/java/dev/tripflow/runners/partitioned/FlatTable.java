@@ -77,11 +77,13 @@ final class FlatTable {
   }
 
   /**
-   * Reads the first slot of {@code hash}. Called for a batch of keys before they are looked up, it
-   * has the processor fetch their memory at once rather than one miss after another.
+   * Reads the first slot of {@code hash}, its first and last word (a slot may straddle two cache
+   * lines). Called for a batch of keys before they are looked up, it has the processor fetch their
+   * memory at once rather than one miss after another.
    */
   long touch(int hash) {
-    return slab[(hash & mask) * stride];
+    int at = (hash & mask) * stride;
+    return slab[at] + slab[at + stride - 1];
   }
 
   /** The array holding the accumulators. */
