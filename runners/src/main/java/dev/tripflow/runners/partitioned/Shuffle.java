@@ -536,9 +536,10 @@ final class Shuffle {
   private static final int CHUNK_BYTES = 1 << 20;
 
   /**
-   * Encoded records of one bucket of a {@link #compact} shuffle. A record is the key (key coder),
-   * the timestamp's milliseconds (eight bytes), the value's length (a varint) and the value (value
-   * coder); the window is the global one.
+   * Encoded records of one bucket of a {@link #compact} shuffle. A record is the key's length (a
+   * varint) and the key (key coder), the timestamp's milliseconds (eight bytes), the value's length
+   * (a varint) and the value (value coder); the window is the global one. (The key's length lets
+   * the grouping find a key's bytes without decoding it.)
    */
   static final class Chunk {
     final Bytes.Out bytes = new Bytes.Out(4096);
@@ -573,7 +574,10 @@ final class Shuffle {
       }
       int before = c.bytes.size();
       try {
-        keyCoder.encode(key, c.bytes);
+        scratch.reset();
+        keyCoder.encode(key, scratch);
+        org.apache.beam.sdk.util.VarInt.encode(scratch.size(), c.bytes);
+        c.bytes.write(scratch.array(), 0, scratch.size());
         c.bytes.writeLong(v.getTimestamp().getMillis());
         scratch.reset();
         valueCoder.encode(kv.getValue(), scratch);
@@ -605,6 +609,7 @@ final class Shuffle {
       Chunk c = (Chunk) o;
       Bytes.In in = new Bytes.In(c.bytes.array(), 0, c.bytes.size());
       for (int i = 0; i < c.count; i++) {
+        org.apache.beam.sdk.util.VarInt.decodeInt(in);
         Object key = keyCoder.decode(in);
         Instant ts = new Instant(in.readLong());
         org.apache.beam.sdk.util.VarInt.decodeInt(in);
@@ -664,10 +669,10 @@ final class Shuffle {
       byte[] bytes = c.bytes.array();
       Bytes.In in = new Bytes.In(bytes, 0, c.bytes.size());
       for (int i = 0; i < c.count; i++, id++) {
+        int keyLength = org.apache.beam.sdk.util.VarInt.decodeInt(in);
         int from = in.position();
-        // Decoded only to find where the key ends; the object is dropped at once.
-        keyCoder.decode(in);
-        int to = in.position();
+        in.skip(keyLength);
+        int to = from + keyLength;
         long ts = in.readLong();
         int length = org.apache.beam.sdk.util.VarInt.decodeInt(in);
         chunkOf[id] = ci;
