@@ -1095,13 +1095,12 @@ final class Shuffle {
     }
 
     /**
-     * Writes the flat table's partials (those not boxed) encoded, one array per partition, as
-     * {@link #flushEncoded} writes the object table's: a key decodes from its packed form, an
-     * accumulator from its flat one, both only here.
+     * Writes the flat table's partials (those not boxed) encoded, as {@link #flushEncoded} writes
+     * the object table's: a key is made from its packed form, an accumulator from its flat one,
+     * both only here.
      */
     private void flushFlat() {
-      int partitions = shuffle.partitions;
-      int[] counts = new int[partitions];
+      int[] counts = new int[shuffle.partitions];
       int[] buckets = new int[flat.capacity()];
       Object[] keys = new Object[flat.capacity()];
       for (int s = 0; s < flat.capacity(); s++) {
@@ -1111,71 +1110,70 @@ final class Shuffle {
           counts[buckets[s]]++;
         }
       }
-      Bytes.Out[] outs = new Bytes.Out[partitions];
-      int[][] ends = new int[partitions][];
-      int[] written = new int[partitions];
-      for (int p = 0; p < partitions; p++) {
-        if (counts[p] > 0) {
-          outs[p] = new Bytes.Out(counts[p] * 32);
-          ends[p] = new int[2 * counts[p]];
-        }
-      }
+      EncodedBatches batches = new EncodedBatches(counts);
       long[] slab = flat.slab();
-      try {
-        for (int s = 0; s < flat.capacity(); s++) {
-          if (keys[s] != null) {
-            int p = buckets[s];
-            Bytes.Out out = outs[p];
-            int i = written[p]++;
-            keyCoder.encode(keys[s], out);
-            ends[p][2 * i] = out.size();
-            accumulatorCoder.encode(flatFn.fromFlat(slab, flat.offset(s)), out);
-            ends[p][2 * i + 1] = out.size();
-          }
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot encode a partial aggregate", e);
-      }
-      for (int p = 0; p < partitions; p++) {
-        if (outs[p] != null) {
-          lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
+      for (int s = 0; s < flat.capacity(); s++) {
+        if (keys[s] != null) {
+          batches.put(buckets[s], keys[s], flatFn.fromFlat(slab, flat.offset(s)));
         }
       }
+      batches.addTo(lists);
       flat.clear();
     }
 
     /** Writes the partials of the global window encoded, one array per partition. */
     private void flushEncoded(int[] counts, int[] buckets) {
-      Bytes.Out[] outs = new Bytes.Out[shuffle.partitions];
-      int[][] ends = new int[shuffle.partitions][];
-      int[] written = new int[shuffle.partitions];
-      for (int p = 0; p < outs.length; p++) {
-        if (counts[p] > 0) {
-          outs[p] = new Bytes.Out(counts[p] * 32);
-          ends[p] = new int[2 * counts[p]];
+      EncodedBatches batches = new EncodedBatches(counts);
+      for (int s = 0; s < table.capacity(); s++) {
+        if (table.used(s)) {
+          batches.put(buckets[s], table.originalAt(s), table.valueAt(s));
         }
       }
-      try {
-        for (int s = 0; s < table.capacity(); s++) {
-          if (table.used(s)) {
-            int p = buckets[s];
-            Bytes.Out out = outs[p];
-            int i = written[p]++;
-            keyCoder.encode(table.originalAt(s), out);
-            ends[p][2 * i] = out.size();
-            accumulatorCoder.encode(table.valueAt(s), out);
-            ends[p][2 * i + 1] = out.size();
+      batches.addTo(lists);
+      table.clear();
+    }
+
+    /** One flush's partials encoded by the key and accumulator coders, an array per partition. */
+    private final class EncodedBatches {
+      private final int[] counts;
+      private final Bytes.Out[] outs;
+      // Per partition and partial: where its key ends, where its accumulator ends.
+      private final int[][] ends;
+      private final int[] written;
+
+      EncodedBatches(int[] counts) {
+        this.counts = counts;
+        outs = new Bytes.Out[counts.length];
+        ends = new int[counts.length][];
+        written = new int[counts.length];
+        for (int p = 0; p < counts.length; p++) {
+          if (counts[p] > 0) {
+            outs[p] = new Bytes.Out(counts[p] * 32);
+            ends[p] = new int[2 * counts[p]];
           }
         }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot encode a partial aggregate", e);
       }
-      for (int p = 0; p < outs.length; p++) {
-        if (outs[p] != null) {
-          lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
+
+      void put(int p, Object key, Object accumulator) {
+        Bytes.Out out = outs[p];
+        int i = written[p]++;
+        try {
+          keyCoder.encode(key, out);
+          ends[p][2 * i] = out.size();
+          accumulatorCoder.encode(accumulator, out);
+          ends[p][2 * i + 1] = out.size();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException("cannot encode a partial aggregate", e);
         }
       }
-      table.clear();
+
+      void addTo(List<Object>[] lists) {
+        for (int p = 0; p < outs.length; p++) {
+          if (outs[p] != null) {
+            lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
+          }
+        }
+      }
     }
   }
 
