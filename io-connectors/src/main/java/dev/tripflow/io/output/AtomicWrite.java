@@ -242,6 +242,15 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
       }
       context.output(piece, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
     }
+
+    /** Closes the piece of a bundle that failed (the piece itself is never listed). */
+    @Teardown
+    public void teardown() throws IOException {
+      if (channel != null) {
+        channel.close();
+        channel = null;
+      }
+    }
   }
 
   /**
