@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -361,7 +362,19 @@ final class Executor {
   private void runWithRetries(Stage stage, int task, int tasks, TaskInput input) {
     for (int attempt = 1; ; attempt++) {
       try {
+        long start = System.nanoTime();
+        long cpu = THREADS.getCurrentThreadCpuTime();
         new Task(stage, task).run(input);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug(
+              "stage {}/{} partition {} of {}: {} s, CPU {} s",
+              stage.id + 1,
+              plan.stages.size(),
+              task + 1,
+              tasks,
+              String.format(Locale.ROOT, "%.3f", (System.nanoTime() - start) / 1e9),
+              String.format(Locale.ROOT, "%.3f", (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9));
+        }
         return;
       } catch (StepFailedException e) {
         String where =
@@ -421,6 +434,9 @@ final class Executor {
   /** Whether partials are kept encoded ({@code -Dtripflow.encodePartials=false}: as objects). */
   private static final boolean ENCODE_PARTIALS =
       Boolean.parseBoolean(System.getProperty("tripflow.encodePartials", "true"));
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   /** How many elements a task counts before it adds them to the shared progress counters. */
   private static final int TALLY = 4096;

@@ -266,8 +266,8 @@ final class Shuffle {
     private synchronized List<Object> all() {
       if (all == null) {
         // Partition by partition in turn, one element of each: the order the elements were dealt
-        // round-robin in, so that tasks take them in the order they came (files in the order of
-        // their names: a task's pre-aggregation sees one stretch of time after another).
+        // round-robin in, so that tasks take them in the order they came (files are then put
+        // largest first).
         List<List<Object>> parts = new ArrayList<>();
         int longest = 0;
         for (int p = 0; p < shuffle.partitions; p++) {
@@ -283,8 +283,50 @@ final class Shuffle {
             }
           }
         }
+        largestFirst(all);
       }
       return all;
+    }
+
+    /**
+     * Files (the matched files a file read rebalances) are dealt largest first, so that the last
+     * ones the tasks take are small and the tasks finish together; a big file taken last would keep
+     * one task busy while the others wait. Files of one size go in the order of their paths. Other
+     * elements keep their order.
+     */
+    static void largestFirst(List<Object> elements) {
+      List<org.apache.beam.sdk.io.fs.MatchResult.Metadata> files = new ArrayList<>();
+      for (Object e : elements) {
+        org.apache.beam.sdk.io.fs.MatchResult.Metadata m =
+            fileOf(((WindowedValue<?>) e).getValue());
+        if (m == null) {
+          return;
+        }
+        files.add(m);
+      }
+      Integer[] order = new Integer[files.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(
+          order,
+          (a, b) -> {
+            int bySize = Long.compare(files.get(b).sizeBytes(), files.get(a).sizeBytes());
+            return bySize != 0
+                ? bySize
+                : files
+                    .get(a)
+                    .resourceId()
+                    .toString()
+                    .compareTo(files.get(b).resourceId().toString());
+          });
+      List<Object> sorted = new ArrayList<>(elements.size());
+      for (Integer i : order) {
+        sorted.add(elements.get(i));
+      }
+      for (int i = 0; i < sorted.size(); i++) {
+        elements.set(i, sorted.get(i));
+      }
     }
 
     /** Gives task {@code task} what its earlier attempts took, then elements until none is left. */
@@ -302,6 +344,20 @@ final class Shuffle {
         mine.add(i);
         out.accept((WindowedValue<?>) elements.get(i));
       }
+    }
+
+    /** The file an element stands for, or null for an element that is not a file. */
+    private static org.apache.beam.sdk.io.fs.MatchResult.Metadata fileOf(Object value) {
+      if (value instanceof KV<?, ?> kv) {
+        value = kv.getValue();
+      }
+      if (value instanceof org.apache.beam.sdk.io.fs.MatchResult.Metadata m) {
+        return m;
+      }
+      if (value instanceof org.apache.beam.sdk.io.FileIO.ReadableFile f) {
+        return f.getMetadata();
+      }
+      return null;
     }
   }
 

@@ -289,6 +289,50 @@ public class PartitionedRunnerTest {
     assertEquals(TaskNames.SEEN.toString(), 3, TaskNames.SEEN.size());
   }
 
+  /**
+   * Matched files are dealt largest first (a big file taken last would keep one task busy after the
+   * others finish): one task takes them in that order, whatever the order of their names.
+   */
+  @Test
+  public void matchedFilesAreDealtLargestFirst() throws Exception {
+    int[] sizes = {300, 5_000, 40, 5_000, 120_000, 0, 9_999};
+    for (int i = 0; i < sizes.length; i++) {
+      java.nio.file.Files.write(
+          tmp.getRoot().toPath().resolve("f" + i + ".bin"), new byte[sizes[i]]);
+    }
+    FileOrder.SEEN.clear();
+    Pipeline p = pipeline(1);
+    p.apply(org.apache.beam.sdk.io.FileIO.match().filepattern(tmp.getRoot() + "/f*.bin"))
+        .apply("Order", ParDo.of(new FileOrder()));
+    p.run().waitUntilFinish();
+    // By size, descending; the two files of 5,000 bytes in the order of their paths.
+    assertEquals(
+        List.of("f4.bin", "f6.bin", "f1.bin", "f3.bin", "f0.bin", "f2.bin", "f5.bin"),
+        FileOrder.SEEN);
+  }
+
+  /** Records the names of the files in the order they are processed. */
+  static final class FileOrder extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, Void> {
+    static final List<String> SEEN = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @ProcessElement
+    public void process(@Element org.apache.beam.sdk.io.fs.MatchResult.Metadata file) {
+      SEEN.add(file.resourceId().getFilename());
+    }
+  }
+
+  /** Elements that are not files keep the order they were shuffled in. */
+  @Test
+  public void largestFirstLeavesOtherElementsInOrder() {
+    List<Object> elements = new ArrayList<>();
+    for (Object v : List.of("b", "a", "c")) {
+      elements.add(org.apache.beam.sdk.util.WindowedValue.valueInGlobalWindow(v));
+    }
+    List<Object> before = new ArrayList<>(elements);
+    Shuffle.Dealer.largestFirst(elements);
+    assertEquals(before, elements);
+  }
+
   /** Records the threads (one per task here) elements are processed on. */
   static final class TaskNames extends DoFn<Integer, Integer> {
     static final java.util.Set<String> SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
