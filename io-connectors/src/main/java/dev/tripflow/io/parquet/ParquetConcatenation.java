@@ -23,10 +23,12 @@ import org.apache.parquet.schema.MessageType;
 
 /**
  * Joins Parquet files of one schema into one file by copying their row groups' column chunks as
- * they are (compressed pages, statistics, column and offset indexes; nothing is decoded). Pieces
- * whose row groups average under {@link #SMALL_ROW_GROUP_BYTES} (many small bundles, as some
- * runners make) are first re-encoded together into one piece, so the result is not a file of many
- * tiny row groups.
+ * they are (compressed pages, statistics, column and offset indexes; nothing is decoded). When more
+ * than {@link #MAX_SMALL_PIECES_COPIED} pieces have row groups averaging under {@link
+ * #SMALL_ROW_GROUP_BYTES} (many small bundles, as some runners make), those are first re-encoded
+ * together into one piece, so the result is not a file of many tiny row groups; a few small ones
+ * (one per partition of a small report) are copied like the others, which costs a copy of their
+ * bytes instead of decoding and encoding their rows again.
  *
  * <p>This is what lets a single-file write of rows run on every worker at once ({@link
  * AtomicWrite#concatenatedBy}): each writes its own piece, and the join costs a copy of the bytes.
@@ -36,6 +38,9 @@ final class ParquetConcatenation implements AtomicWrite.Concatenation {
 
   /** Row groups smaller than this on average are re-encoded rather than copied. */
   static final long SMALL_ROW_GROUP_BYTES = 1L << 20;
+
+  /** Up to this many small pieces are copied as they are; more are re-encoded into one. */
+  static final int MAX_SMALL_PIECES_COPIED = 8;
 
   private final Schema schema;
 
@@ -57,7 +62,7 @@ final class ParquetConcatenation implements AtomicWrite.Concatenation {
         (f.sizeBytes() / groups < SMALL_ROW_GROUP_BYTES ? small : large).add(f);
       }
     }
-    if (small.size() > 1) {
+    if (small.size() > MAX_SMALL_PIECES_COPIED) {
       large.add(reencode(small, target));
     } else {
       large.addAll(small);

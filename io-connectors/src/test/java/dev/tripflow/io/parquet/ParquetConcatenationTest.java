@@ -75,18 +75,21 @@ public class ParquetConcatenationTest {
   }
 
   /**
-   * Large pieces keep their row groups (copied, with statistics); small pieces are re-encoded into
-   * one row group; the joined file has every row of every piece once, nulls included.
+   * Large pieces keep their row groups (copied, with statistics); more small pieces than are copied
+   * are re-encoded into one row group; the joined file has every row of every piece once, nulls
+   * included.
    */
   @Test
-  public void copiesLargeRowGroupsAndReencodesSmallPieces() throws Exception {
+  public void copiesLargeRowGroupsAndReencodesManySmallPieces() throws Exception {
     List<Path> large =
         List.of(piece("a.parquet", 0, 150_000, 1), piece("b.parquet", 1L << 32, 120_000, 2));
-    List<Path> small =
-        List.of(
-            piece("c.parquet", 1L << 40, 10, 3),
-            piece("d.parquet", 1L << 41, 1, 4),
-            piece("e.parquet", 1L << 42, 25, 5));
+    List<Path> small = new ArrayList<>();
+    int smallRows = 0;
+    for (int i = 0; i <= ParquetConcatenation.MAX_SMALL_PIECES_COPIED; i++) {
+      int rows = i == 1 ? 1 : 10 + 7 * i;
+      small.add(piece("s" + i + ".parquet", (long) (i + 1) << 40, rows, 3 + i));
+      smallRows += rows;
+    }
     for (Path p : large) {
       assertTrue(
           p + " should be a large piece",
@@ -94,6 +97,29 @@ public class ParquetConcatenationTest {
     }
     List<Path> all = new ArrayList<>(large);
     all.addAll(small);
+    // One row group per large piece, one for the re-encoded small ones.
+    Path joined = join(all, 150_000 + 120_000 + smallRows, 3);
+    try (ParquetRowFileReader r = ParquetRowFileReader.open(joined, SCHEMA)) {
+      assertEquals(270_000 + smallRows, r.rowCount());
+    }
+  }
+
+  /** A few small pieces (one per partition of a small output) are copied: a row group each. */
+  @Test
+  public void copiesAFewSmallPieces() throws Exception {
+    List<Path> small =
+        List.of(
+            piece("c.parquet", 1L << 40, 10, 3),
+            piece("d.parquet", 1L << 41, 1, 4),
+            piece("e.parquet", 1L << 42, 25, 5));
+    join(small, 36, 3);
+  }
+
+  /**
+   * Joins the pieces and checks the result against them with DuckDB: the same rows (both ways,
+   * duplicates counted), nulls kept, statistics on every row group, and the row groups expected.
+   */
+  private Path join(List<Path> all, long rows, long rowGroups) throws Exception {
     Path joined = tmp.getRoot().toPath().resolve("out/part-00000.parquet");
     java.nio.file.Files.createDirectories(joined.getParent());
     new ParquetConcatenation(SCHEMA)
@@ -103,7 +129,7 @@ public class ParquetConcatenationTest {
         Statement s = c.createStatement()) {
       String pieces = "read_parquet(" + list(all) + ")";
       String out = "read_parquet('" + joined + "')";
-      assertEquals(150_000 + 120_000 + 36, count(s, "SELECT count(*) FROM " + out));
+      assertEquals(rows, count(s, "SELECT count(*) FROM " + out));
       assertEquals(
           0, count(s, "SELECT count(*) FROM (FROM " + pieces + " EXCEPT ALL FROM " + out + ")"));
       assertEquals(
@@ -111,9 +137,8 @@ public class ParquetConcatenationTest {
       assertEquals(
           count(s, "SELECT count(*) FROM " + pieces + " WHERE d IS NULL AND ts IS NULL"),
           count(s, "SELECT count(*) FROM " + out + " WHERE d IS NULL AND ts IS NULL"));
-      // One row group per large piece, one for the re-encoded small ones.
       assertEquals(
-          3,
+          rowGroups,
           count(s, "SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" + joined + "')"));
       assertEquals(
           0,
@@ -123,9 +148,7 @@ public class ParquetConcatenationTest {
                   + joined
                   + "') WHERE path_in_schema = 'id' AND stats_min IS NULL"));
     }
-    try (ParquetRowFileReader r = ParquetRowFileReader.open(joined, SCHEMA)) {
-      assertEquals(270_036, r.rowCount());
-    }
+    return joined;
   }
 
   /** A piece of another schema is refused, naming it. */
