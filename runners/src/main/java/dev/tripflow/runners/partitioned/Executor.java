@@ -123,6 +123,7 @@ final class Executor {
       for (Stage stage : plan.stages) {
         runStage(stage, pool);
       }
+      progress.summary(partitions, processCpuNanos());
     } catch (RuntimeException e) {
       failure = e;
     } finally {
@@ -361,9 +362,9 @@ final class Executor {
    */
   private void runWithRetries(Stage stage, int task, int tasks, TaskInput input) {
     for (int attempt = 1; ; attempt++) {
+      long cpu = THREADS.getCurrentThreadCpuTime();
       try {
         long start = System.nanoTime();
-        long cpu = THREADS.getCurrentThreadCpuTime();
         new Task(stage, task).run(input);
         if (LOG.isDebugEnabled()) {
           LOG.debug(
@@ -405,8 +406,23 @@ final class Executor {
           throw new StepFailedException(e.step(), where, e.getCause());
         }
         LOG.warn("{}: {}; retrying", where, e.getMessage());
+      } finally {
+        progress.cpu.add(THREADS.getCurrentThreadCpuTime() - cpu);
       }
     }
+  }
+
+  /** The CPU time of the whole process so far, or -1 where the JVM does not tell it. */
+  static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
+  }
+
+  /** The CPU time of the run's tasks (every attempt), in nanoseconds. */
+  long tasksCpuNanos() {
+    return progress.tasksCpuNanos();
   }
 
   // ---------------------------------------------------------------- tasks

@@ -9,10 +9,20 @@ import org.joda.time.Duration;
 public final class PartitionedPipelineResult implements PipelineResult {
   private final State state;
   private final MetricsContainerStepMap metrics;
+  private final long tasksCpuNanos;
 
-  PartitionedPipelineResult(State state, MetricsContainerStepMap metrics) {
+  PartitionedPipelineResult(State state, MetricsContainerStepMap metrics, long tasksCpuNanos) {
     this.state = state;
     this.metrics = metrics;
+    this.tasksCpuNanos = tasksCpuNanos;
+  }
+
+  /**
+   * The CPU time the run's tasks used, every attempt of each counted: with the process's own CPU
+   * time it tells how much went to the JIT compilers, the collector and start-up instead.
+   */
+  public Duration tasksCpuTime() {
+    return Duration.millis(tasksCpuNanos / 1_000_000);
   }
 
   @Override

@@ -51,7 +51,8 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
         partitions);
     Executor executor = new Executor(plan, options, partitions);
     executor.run();
-    return new PartitionedPipelineResult(PipelineResult.State.DONE, executor.metrics);
+    return new PartitionedPipelineResult(
+        PipelineResult.State.DONE, executor.metrics, executor.tasksCpuNanos());
   }
 
   /**

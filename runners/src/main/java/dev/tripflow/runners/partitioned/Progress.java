@@ -23,7 +23,12 @@ final class Progress implements AutoCloseable {
   final LongAdder in = new LongAdder();
   final LongAdder out = new LongAdder();
   final AtomicInteger done = new AtomicInteger();
+  // The CPU time of the running stage's tasks (every attempt), in nanoseconds.
+  final LongAdder cpu = new LongAdder();
   private int width;
+  private int finished;
+  private long stagesNanos;
+  private long tasksCpuNanos;
 
   Progress(int stages) {
     this.stages = stages;
@@ -62,16 +67,56 @@ final class Progress implements AutoCloseable {
     in.reset();
     out.reset();
     done.set(0);
+    cpu.reset();
     tasks = taskCount;
     started = System.nanoTime();
     stage = s;
   }
 
-  void finish() {
+  /** Logs the stage's line, with its tasks' CPU time, and returns it. */
+  String finish() {
     Stage s = stage;
     stage = null;
     clear();
-    LOG.info(line(s, "done"));
+    long stageCpu = cpu.sum();
+    finished++;
+    stagesNanos += System.nanoTime() - started;
+    tasksCpuNanos += stageCpu;
+    String text = line(s, "done") + String.format(Locale.ROOT, ", CPU %.1f s", stageCpu / 1e9);
+    LOG.info(text);
+    return text;
+  }
+
+  /** The CPU time of all finished stages' tasks, in nanoseconds. */
+  long tasksCpuNanos() {
+    return tasksCpuNanos;
+  }
+
+  /**
+   * The run's line: its stages' time, their tasks' CPU time and the whole process's. Where the
+   * process used much more CPU than the tasks, the JIT compilers, the collector and start-up took
+   * it: on a machine with as many cores as partitions, from the tasks.
+   */
+  String summary(int partitions, long processCpuNanos) {
+    String text =
+        String.format(
+            Locale.ROOT,
+            "%d stages in %.1f s on %d partition%s; the tasks used %.1f s of CPU",
+            finished,
+            stagesNanos / 1e9,
+            partitions,
+            partitions == 1 ? "" : "s",
+            tasksCpuNanos / 1e9);
+    if (processCpuNanos >= 0) {
+      text +=
+          String.format(
+              Locale.ROOT,
+              ", the whole process %.1f s (compilers, collector and start-up: %.1f s)",
+              processCpuNanos / 1e9,
+              Math.max(0, processCpuNanos - tasksCpuNanos) / 1e9);
+    }
+    LOG.info(text);
+    return text;
   }
 
   private String line(Stage s, String state) {

@@ -173,6 +173,38 @@ public class PartitionedRunnerTest {
     }
   }
 
+  @Test
+  public void resultTellsTheTasksCpuTime() {
+    Pipeline p = pipeline(2);
+    p.apply(Create.of(range(4))).apply("Burn", ParDo.of(new BurnCpu()));
+    long before = Executor.processCpuNanos();
+    PartitionedPipelineResult result = (PartitionedPipelineResult) p.run();
+    long process = Executor.processCpuNanos() - before;
+    long tasks = result.tasksCpuTime().getMillis();
+    // Four elements of at least 50 ms of CPU each, and no more than the process used meanwhile.
+    assertTrue("tasks' CPU " + tasks + " ms", tasks >= 200);
+    assertTrue(
+        "tasks' CPU " + tasks + " ms, process " + process / 1_000_000 + " ms",
+        tasks <= process / 1_000_000 + 1);
+  }
+
+  /** Spins until its thread has used 50 ms of CPU for the element. */
+  static final class BurnCpu extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<Integer> out) {
+      java.lang.management.ThreadMXBean threads =
+          java.lang.management.ManagementFactory.getThreadMXBean();
+      long until = threads.getCurrentThreadCpuTime() + 50_000_000L;
+      long x = i;
+      while (threads.getCurrentThreadCpuTime() < until) {
+        for (int k = 0; k < 10_000; k++) {
+          x = x * 6364136223846793005L + 1442695040888963407L;
+        }
+      }
+      out.output((int) (x & 1) + i - (int) (x & 1));
+    }
+  }
+
   static final class CountThem extends DoFn<Integer, Integer> {
     private final Counter seen = Metrics.counter("test", "seen");
 
