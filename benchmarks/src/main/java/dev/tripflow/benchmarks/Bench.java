@@ -42,6 +42,7 @@ public final class Bench {
     int threads = 2;
     long timeoutSeconds = 900;
     String heap = "4g";
+    boolean probe;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -51,6 +52,10 @@ public final class Bench {
         }
         if (arg.equals("--help") || arg.equals("-h")) {
           throw new HelpRequested();
+        }
+        if (arg.equals("--probe")) {
+          o.probe = true;
+          continue;
         }
         int eq = arg.indexOf('=');
         if (!arg.startsWith("--") || eq < 0) {
@@ -129,6 +134,9 @@ public final class Bench {
           "  --threads=<int>      partitions / parallelism / local[N] / DuckDB threads [default: 2]",
           "  --timeout=<seconds>  a run still going then is stopped and reported [default: 900]",
           "  --heap=<size>        -Xmx of every run [default: 4g]",
+          "  --probe              only measure how --threads threads add up on this machine:",
+          "                       compute and random access to tables, each on one thread and on",
+          "                       --threads at once (about 5 s; no data, no runs)",
           "",
           "Wall time is the whole process, JVM start included; CPU time and peak memory (VmHWM) are",
           "sampled from /proc every 50 ms.");
@@ -143,6 +151,10 @@ public final class Bench {
     } catch (IllegalArgumentException e) {
       System.err.println("tripflow bench: " + e.getMessage());
       System.exit(2);
+      return;
+    }
+    if (o.probe) {
+      CoreProbe.print(Math.max(2, o.threads));
       return;
     }
     System.exit(run(o));

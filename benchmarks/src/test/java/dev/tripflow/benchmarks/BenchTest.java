@@ -35,6 +35,28 @@ public class BenchTest {
     return dir;
   }
 
+  /** --probe measures each kind of work alone and on N threads at once, and prints a table. */
+  @Test
+  public void probeMeasuresEveryWorkAloneAndTogether() throws Exception {
+    assertTrue(Bench.Options.parse(new String[] {"bench", "--probe", "--threads=3"}).probe);
+    java.util.List<CoreProbe.Row> rows = CoreProbe.measure(3, 0.01);
+    assertEquals(3, rows.size());
+    for (CoreProbe.Row r : rows) {
+      assertTrue(r.work() + " alone", r.alone() > 0);
+      assertEquals(3, r.together().length);
+      for (double t : r.together()) {
+        assertTrue(r.work() + " together", t > 0);
+      }
+    }
+    String[] lines = CoreProbe.table(rows, 3).split("\\R");
+    assertEquals(5, lines.length);
+    assertTrue(lines[0], lines[0].contains("3 threads at once"));
+    assertTrue(
+        lines[2],
+        lines[2].matches(
+            "\\| compute loop .* \\| [0-9.]+ \\| [0-9.]+, [0-9.]+, [0-9.]+ \\| [0-9.]+x \\|"));
+  }
+
   /** Equal rows pass (doubles within 1e-9), a changed value or a missing row does not. */
   @Test
   public void checkAcceptsEqualRowsAndCatchesDifferences() throws Exception {
