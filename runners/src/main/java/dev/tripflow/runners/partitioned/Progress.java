@@ -111,7 +111,8 @@ final class Progress implements AutoCloseable {
       text +=
           String.format(
               Locale.ROOT,
-              ", the whole process %.1f s (compilers, collector and start-up: %.1f s)",
+              ", the whole process %.1f s (outside the tasks: %.1f s, the JIT compilers, the"
+                  + " collector and the main thread)",
               processCpuNanos / 1e9,
               Math.max(0, processCpuNanos - tasksCpuNanos) / 1e9);
     }
