@@ -16,6 +16,10 @@ package dev.tripflow.spi;
  * public int flatWidth() { return 2; }
  * public boolean addFlat(long[] s, int off, Long x) { s[off]++; s[off + 1] += x; return true; }
  * public long[] fromFlat(long[] s, int off) { return new long[] {s[off], s[off + 1]}; }
+ * public boolean mergesFlat() { return true; }
+ * public boolean mergeFlat(long[] s, int off, long[] f, int fOff) {
+ *   s[off] += f[fOff]; s[off + 1] += f[fOff + 1]; return true;
+ * }
  * }</pre>
  */
 public interface FlatAccumulators<InputT, AccumT> {
@@ -31,4 +35,23 @@ public interface FlatAccumulators<InputT, AccumT> {
 
   /** The CombineFn's accumulator holding what the flat one at {@code offset} holds. */
   AccumT fromFlat(long[] state, int offset);
+
+  /**
+   * Whether {@link #mergeFlat} merges flat accumulators. A runner may then also keep the partial
+   * aggregates flat up to the final merge, instead of making and encoding an accumulator per key
+   * and partial. False unless overridden.
+   */
+  default boolean mergesFlat() {
+    return false;
+  }
+
+  /**
+   * Adds the flat accumulator at {@code from[fromOffset, fromOffset + flatWidth())} into the one at
+   * {@code state[offset, offset + flatWidth())}: {@link #fromFlat} of the result must equal {@code
+   * mergeAccumulators} of the two's {@code fromFlat}. Returns false, changing nothing, where the
+   * flat form cannot hold the merge (the runner then merges the CombineFn's accumulators).
+   */
+  default boolean mergeFlat(long[] state, int offset, long[] from, int fromOffset) {
+    return false;
+  }
 }

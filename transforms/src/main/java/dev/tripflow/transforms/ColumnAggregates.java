@@ -277,6 +277,32 @@ public final class ColumnAggregates extends CombineFn<Row, ColumnAggregates.Accu
   }
 
   @Override
+  public boolean mergesFlat() {
+    return true;
+  }
+
+  /**
+   * Adds the row counts, the counts and the 192-bit fixed-point sums, as mergeAccumulators does.
+   */
+  @Override
+  public boolean mergeFlat(long[] flat, int offset, long[] from, int fromOffset) {
+    flat[offset] += from[fromOffset];
+    for (int i = 0; i < offsets.length; i++) {
+      int off = offsets[i];
+      if (off < 0) {
+        continue;
+      }
+      int to = offset + 1 + off;
+      int of = fromOffset + 1 + off;
+      flat[to] += from[of];
+      if (aggregates.get(i).kind != Kind.COUNT) {
+        ExactSum.addFixedTo(flat, to + 1, from, of + 1);
+      }
+    }
+    return true;
+  }
+
+  @Override
   public Accumulator mergeAccumulators(Iterable<Accumulator> accumulators) {
     java.util.Iterator<Accumulator> it = accumulators.iterator();
     Accumulator merged = it.hasNext() ? it.next() : createAccumulator();

@@ -188,6 +188,20 @@ final class Shuffle {
     return Math.floorMod(Objects.hashCode(structuralKey), partitions);
   }
 
+  /**
+   * The partition of a packed key ({@link PackedKeys}) of a combine whose partials stay flat, for
+   * its flat and its object partials alike. Its own mix of the bits, not {@link FlatTable#hash}:
+   * keys of one partition would otherwise share the low bits a flat table's slots are chosen by.
+   */
+  int bucketOfPacked(long packed) {
+    long h = packed ^ (packed >>> 33);
+    h *= 0xFF51AFD7ED558CCDL;
+    h ^= h >>> 33;
+    h *= 0xC4CEB9FE1A85EC53L;
+    h ^= h >>> 33;
+    return Math.floorMod((int) h, partitions);
+  }
+
   /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
   @SuppressWarnings("unchecked")
   synchronized List<Object>[] open(long task) {
@@ -407,6 +421,8 @@ final class Shuffle {
       values = new Object[n];
       encoded = null;
       ends = null;
+      flat = null;
+      stride = 0;
     }
 
     PartialBatch(byte[] encoded, int[] ends, int n) {
@@ -416,6 +432,25 @@ final class Shuffle {
       values = null;
       this.encoded = encoded;
       this.ends = ends;
+      size = n;
+      flat = null;
+      stride = 0;
+    }
+
+    // The same entries flat instead ({@link FlatAccumulators} whose CombineFn merges flat): entry i
+    // is its packed key at flat[i * stride] and its flat accumulator in the longs after it.
+    final long[] flat;
+    final int stride;
+
+    PartialBatch(long[] flat, int stride, int n) {
+      hashes = null;
+      keys = null;
+      originals = null;
+      values = null;
+      encoded = null;
+      ends = null;
+      this.flat = flat;
+      this.stride = stride;
       size = n;
     }
 
@@ -875,6 +910,13 @@ final class Shuffle {
     static final boolean FLAT =
         Boolean.parseBoolean(System.getProperty("tripflow.flatCombine", "true"));
 
+    /**
+     * Whether unboxed partials stay flat up to the merge when the CombineFn merges flat ({@code
+     * -Dtripflow.flatPartials=false}: encoded as accumulators, to compare).
+     */
+    static final boolean FLAT_PARTIALS =
+        Boolean.parseBoolean(System.getProperty("tripflow.flatPartials", "true"));
+
     private final Shuffle shuffle;
     private final long task;
     private final Coder<Object> keyCoder;
@@ -906,6 +948,9 @@ final class Shuffle {
     private final PackedKeys<Object> packer;
     private final FlatAccumulators<Object, Object> flatFn;
     private final FlatTable flat;
+    // Whether the partials stay flat up to the merge (the CombineFn merges flat accumulators): they
+    // are then written as their longs, and packed keys are partitioned by bucketOfPacked.
+    private final boolean flatPartials;
     private final WindowedValue<?>[] flatValues;
     private final long[] flatKeys;
     private final int[] flatHashes;
@@ -936,6 +981,7 @@ final class Shuffle {
       this.packer = unboxed ? (PackedKeys<Object>) keyCoder : null;
       this.flatFn = unboxed ? (FlatAccumulators<Object, Object>) fn : null;
       this.flat = unboxed ? new FlatTable(flatFn.flatWidth()) : null;
+      this.flatPartials = unboxed && FLAT_PARTIALS && flatFn.mergesFlat();
       this.flatValues = unboxed ? new WindowedValue<?>[BATCH] : null;
       this.flatKeys = unboxed ? new long[BATCH] : null;
       this.flatHashes = unboxed ? new int[BATCH] : null;
@@ -1119,7 +1165,7 @@ final class Shuffle {
       int[] buckets = new int[table.capacity()];
       for (int s = 0; s < table.capacity(); s++) {
         if (table.used(s)) {
-          buckets[s] = shuffle.bucketOf(structuralOf(table.keyAt(s)));
+          buckets[s] = bucketOf(s);
           counts[buckets[s]]++;
         }
       }
@@ -1151,11 +1197,68 @@ final class Shuffle {
     }
 
     /**
+     * The partition of the object table's slot {@code s}: where the flat partials go for a key that
+     * packs (it was boxed here, and may be flat in another task's table), else by its structural
+     * key.
+     */
+    private int bucketOf(int s) {
+      Object mapKey = table.keyAt(s);
+      if (flatPartials && !(mapKey instanceof KeyWindow)) {
+        long packed = packer.pack(table.originalAt(s));
+        if (packed != PackedKeys.NOT_PACKED) {
+          return shuffle.bucketOfPacked(packed);
+        }
+      }
+      return shuffle.bucketOf(structuralOf(mapKey));
+    }
+
+    /**
+     * Writes the flat table's partials (those not boxed) as they are, a packed key and its flat
+     * accumulator per entry, an array of longs per partition; or encoded where the CombineFn does
+     * not merge flat.
+     */
+    private void flushFlat() {
+      if (!flatPartials) {
+        flushFlatEncoded();
+        return;
+      }
+      int stride = flat.width() + 1;
+      int[] counts = new int[shuffle.partitions];
+      int[] buckets = new int[flat.capacity()];
+      for (int s = 0; s < flat.capacity(); s++) {
+        if (flat.used(s) && !flat.boxed(s)) {
+          buckets[s] = shuffle.bucketOfPacked(flat.keyAt(s));
+          counts[buckets[s]]++;
+        }
+      }
+      long[][] outs = new long[counts.length][];
+      int[] written = new int[counts.length];
+      for (int p = 0; p < counts.length; p++) {
+        if (counts[p] > 0) {
+          outs[p] = new long[counts[p] * stride];
+        }
+      }
+      long[] slab = flat.slab();
+      for (int s = 0; s < flat.capacity(); s++) {
+        if (flat.used(s) && !flat.boxed(s)) {
+          int p = buckets[s];
+          System.arraycopy(slab, flat.offset(s) - 1, outs[p], written[p]++ * stride, stride);
+        }
+      }
+      for (int p = 0; p < counts.length; p++) {
+        if (counts[p] > 0) {
+          lists[p].add(new PartialBatch(outs[p], stride, counts[p]));
+        }
+      }
+      flat.clear();
+    }
+
+    /**
      * Writes the flat table's partials (those not boxed) encoded, as {@link #flushEncoded} writes
      * the object table's: a key is made from its packed form, an accumulator from its flat one,
      * both only here.
      */
-    private void flushFlat() {
+    private void flushFlatEncoded() {
       int[] counts = new int[shuffle.partitions];
       int[] buckets = new int[flat.capacity()];
       Object[] keys = new Object[flat.capacity()];
@@ -1261,9 +1364,22 @@ final class Shuffle {
       TimestampCombiner timestampCombiner,
       Operators.Receiver out) {
     int total = 0;
-    boolean allEncoded = true;
+    int flatBatches = 0;
     for (Object o : batches) {
       total += ((PartialBatch) o).size;
+      flatBatches += ((PartialBatch) o).flat != null ? 1 : 0;
+    }
+    if (flatBatches > 0 && flatBatches == batches.size()) {
+      mergeFlat(batches, total, keyCoder, fn, out);
+      return;
+    }
+    if (flatBatches > 0) {
+      // Some key was boxed in some task: the flat partials are encoded like its, and all are
+      // merged by their keys' bytes (a packed key's bytes are its key's).
+      batches = encodeFlat(batches, keyCoder, accumulatorCoder, fn);
+    }
+    boolean allEncoded = true;
+    for (Object o : batches) {
       allEncoded &= ((PartialBatch) o).encoded != null;
     }
     boolean stamped = timestampCombiner != TimestampCombiner.END_OF_WINDOW;
@@ -1319,6 +1435,135 @@ final class Shuffle {
       // Let the merged state go as the outputs are made.
       table.setValue(s, null);
     }
+  }
+
+  /** The batches with each flat one encoded by the key and accumulator coders. */
+  @SuppressWarnings("unchecked")
+  private static List<Object> encodeFlat(
+      List<Object> batches,
+      Coder<Object> keyCoder,
+      Coder<Object> accumulatorCoder,
+      Combine.CombineFn<Object, Object, Object> fn) {
+    PackedKeys<Object> packer = (PackedKeys<Object>) keyCoder;
+    FlatAccumulators<Object, Object> flatFn = (FlatAccumulators<Object, Object>) fn;
+    List<Object> encoded = new ArrayList<>(batches.size());
+    for (Object o : batches) {
+      PartialBatch b = (PartialBatch) o;
+      if (b.flat == null) {
+        encoded.add(b);
+        continue;
+      }
+      Bytes.Out out = new Bytes.Out(b.size * 32);
+      int[] ends = new int[2 * b.size];
+      try {
+        for (int i = 0; i < b.size; i++) {
+          int at = i * b.stride;
+          keyCoder.encode(packer.unpack(b.flat[at]), out);
+          ends[2 * i] = out.size();
+          accumulatorCoder.encode(flatFn.fromFlat(b.flat, at + 1), out);
+          ends[2 * i + 1] = out.size();
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot encode a partial aggregate", e);
+      }
+      encoded.add(new PartialBatch(out.toArray(), ends, b.size));
+    }
+    return encoded;
+  }
+
+  /** Sub-buckets of a flat merge hold about this many partials, or fewer (at most 4096 of them). */
+  static final int FLAT_MERGE_RUN = 8192;
+
+  /**
+   * Merges flat partials (global window, end-of-window timestamps) without making an object per
+   * partial: the partials are first sorted into sub-buckets by the top bits of their keys' hashes,
+   * then each sub-bucket is merged in a flat table small enough to stay in the processor's caches
+   * (one table of all keys is a cache miss per partial; on two cores at once, more than one), its
+   * keys' outputs given, and the table emptied for the next. A key whose flat merge is refused goes
+   * on as the CombineFn's accumulator.
+   */
+  @SuppressWarnings("unchecked")
+  private static void mergeFlat(
+      List<Object> list,
+      int total,
+      Coder<Object> keyCoder,
+      Combine.CombineFn<Object, Object, Object> fn,
+      Operators.Receiver out) {
+    PackedKeys<Object> packer = (PackedKeys<Object>) keyCoder;
+    FlatAccumulators<Object, Object> flatFn = (FlatAccumulators<Object, Object>) fn;
+    PartialBatch[] batches = list.toArray(new PartialBatch[0]);
+    int stride = batches[0].stride;
+    int bits = 0;
+    while (bits < 12 && (total >>> bits) > FLAT_MERGE_RUN) {
+      bits++;
+    }
+    int shift = 32 - bits;
+    // Counting sort of (batch, entry) references by sub-bucket, stable: a sub-bucket reads its
+    // batches front to back.
+    int[] starts = new int[(1 << bits) + 1];
+    for (PartialBatch b : batches) {
+      for (int i = 0; i < b.size; i++) {
+        starts[subBucket(b.flat[i * stride], shift) + 1]++;
+      }
+    }
+    for (int r = 0; r < (1 << bits); r++) {
+      starts[r + 1] += starts[r];
+    }
+    long[] refs = new long[total];
+    int[] fill = java.util.Arrays.copyOf(starts, 1 << bits);
+    for (int bi = 0; bi < batches.length; bi++) {
+      long[] f = batches[bi].flat;
+      for (int i = 0; i < batches[bi].size; i++) {
+        refs[fill[subBucket(f[i * stride], shift)]++] = ((long) bi << 32) | i;
+      }
+    }
+    FlatTable table = new FlatTable(stride - 1);
+    Map<Long, Object> boxed = new HashMap<>();
+    BoundedWindow global = GlobalWindow.INSTANCE;
+    for (int r = 0; r < (1 << bits); r++) {
+      for (int j = starts[r]; j < starts[r + 1]; j++) {
+        PartialBatch b = batches[(int) (refs[j] >>> 32)];
+        int at = (int) refs[j] * stride;
+        long key = b.flat[at];
+        int slot = table.slot(key, FlatTable.hash(key));
+        if (table.boxed(slot)) {
+          Object acc = boxed.get(key);
+          boxed.put(
+              key,
+              fn.mergeAccumulators(java.util.Arrays.asList(acc, flatFn.fromFlat(b.flat, at + 1))));
+        } else if (!flatFn.mergeFlat(table.slab(), table.offset(slot), b.flat, at + 1)) {
+          boxed.put(
+              key,
+              fn.mergeAccumulators(
+                  java.util.Arrays.asList(
+                      flatFn.fromFlat(table.slab(), table.offset(slot)),
+                      flatFn.fromFlat(b.flat, at + 1))));
+          table.box(slot);
+        }
+      }
+      for (int s = 0; s < table.capacity(); s++) {
+        if (!table.used(s)) {
+          continue;
+        }
+        long key = table.keyAt(s);
+        Object acc =
+            table.boxed(s) ? boxed.get(key) : flatFn.fromFlat(table.slab(), table.offset(s));
+        out.accept(
+            WindowedValue.of(
+                KV.of(packer.unpack(key), fn.extractOutput(acc)),
+                global.maxTimestamp(),
+                global,
+                org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+      }
+      if (table.size() > 0) {
+        table.clear();
+        boxed.clear();
+      }
+    }
+  }
+
+  private static int subBucket(long packed, int shift) {
+    return shift == 32 ? 0 : FlatTable.hash(packed) >>> shift;
   }
 
   /**

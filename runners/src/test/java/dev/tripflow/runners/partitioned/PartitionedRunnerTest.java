@@ -482,9 +482,7 @@ public class PartitionedRunnerTest {
   public void flatCombineOfPackedKeysMatchesAPlainSum() {
     int before = Shuffle.CombiningWriter.maxKeys;
     Shuffle.CombiningWriter.maxKeys = 256;
-    FlatCountSum.FLAT.set(0);
-    FlatCountSum.REFUSED.set(0);
-    FlatCountSum.OBJECT.set(0);
+    FlatCountSum.reset();
     try {
       Pipeline p = pipeline(3);
       List<KV<Integer, Long>> input = new ArrayList<>();
@@ -511,6 +509,54 @@ public class PartitionedRunnerTest {
       assertTrue("flat adds: " + FlatCountSum.FLAT.get(), FlatCountSum.FLAT.get() > 1000);
       assertTrue("refused: " + FlatCountSum.REFUSED.get(), FlatCountSum.REFUSED.get() > 100);
       assertTrue("object adds: " + FlatCountSum.OBJECT.get(), FlatCountSum.OBJECT.get() > 1000);
+    } finally {
+      Shuffle.CombiningWriter.maxKeys = before;
+    }
+  }
+
+  /**
+   * Flat partials stay flat up to the merge, which sorts them into sub-buckets (40,000 keys over
+   * three partitions, flushed every 256 keys: more partials per partition than one sub-bucket
+   * holds) and merges each in a small table; partials whose flat merge is refused (sums that are
+   * multiples of 13) go on as accumulators. Every key's count and sum come out as plain Java
+   * computes them, from the same input order as a plain sum would see.
+   */
+  @Test
+  public void flatPartialsMergeInSubBucketsAndAsObjectsWhereRefused() {
+    int before = Shuffle.CombiningWriter.maxKeys;
+    Shuffle.CombiningWriter.maxKeys = 256;
+    FlatCountSum.reset();
+    try {
+      Pipeline p = pipeline(3);
+      List<KV<Integer, Long>> input = new ArrayList<>();
+      java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
+      java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+      for (int i = 0; i < 120_000; i++) {
+        int key = r.nextInt(40_000);
+        long value = r.nextLong(-1000, 1000);
+        input.add(KV.of(key, value));
+        long[] cs = expected.computeIfAbsent(key, k -> new long[2]);
+        cs[0]++;
+        cs[1] += value;
+      }
+      PCollection<KV<Integer, String>> out =
+          p.apply(
+                  Create.of(input)
+                      .withCoder(
+                          org.apache.beam.sdk.coders.KvCoder.of(
+                              new PackedIntCoder(), org.apache.beam.sdk.coders.VarLongCoder.of())))
+              .apply(org.apache.beam.sdk.transforms.Combine.perKey(new FlatCountSum(false, true)));
+      List<KV<Integer, String>> want = new ArrayList<>();
+      expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
+      PAssert.that(out).containsInAnyOrder(want);
+      p.run();
+      assertTrue(
+          "flat merges: " + FlatCountSum.MERGED_FLAT.get(),
+          FlatCountSum.MERGED_FLAT.get() > 10_000);
+      assertTrue(
+          "refused merges: " + FlatCountSum.MERGE_REFUSED.get(),
+          FlatCountSum.MERGE_REFUSED.get() > 100);
+      assertEquals("no object adds", 0, FlatCountSum.OBJECT.get());
     } finally {
       Shuffle.CombiningWriter.maxKeys = before;
     }
@@ -553,6 +599,31 @@ public class PartitionedRunnerTest {
         new java.util.concurrent.atomic.AtomicLong();
     static final java.util.concurrent.atomic.AtomicLong OBJECT =
         new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong MERGED_FLAT =
+        new java.util.concurrent.atomic.AtomicLong();
+    static final java.util.concurrent.atomic.AtomicLong MERGE_REFUSED =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    // Whether addFlat refuses multiples of 7, and mergeFlat partials whose sum is a multiple of 13.
+    private final boolean refuseAdds;
+    private final boolean refuseMerges;
+
+    FlatCountSum() {
+      this(true, false);
+    }
+
+    FlatCountSum(boolean refuseAdds, boolean refuseMerges) {
+      this.refuseAdds = refuseAdds;
+      this.refuseMerges = refuseMerges;
+    }
+
+    static void reset() {
+      FLAT.set(0);
+      REFUSED.set(0);
+      OBJECT.set(0);
+      MERGED_FLAT.set(0);
+      MERGE_REFUSED.set(0);
+    }
 
     @Override
     public long[] createAccumulator() {
@@ -610,7 +681,7 @@ public class PartitionedRunnerTest {
 
     @Override
     public boolean addFlat(long[] state, int offset, Long x) {
-      if (x % 7 == 0) {
+      if (refuseAdds && x % 7 == 0) {
         REFUSED.incrementAndGet();
         return false;
       }
@@ -623,6 +694,23 @@ public class PartitionedRunnerTest {
     @Override
     public long[] fromFlat(long[] state, int offset) {
       return new long[] {state[offset], state[offset + 1]};
+    }
+
+    @Override
+    public boolean mergesFlat() {
+      return true;
+    }
+
+    @Override
+    public boolean mergeFlat(long[] state, int offset, long[] from, int fromOffset) {
+      if (refuseMerges && from[fromOffset + 1] % 13 == 0) {
+        MERGE_REFUSED.incrementAndGet();
+        return false;
+      }
+      MERGED_FLAT.incrementAndGet();
+      state[offset] += from[fromOffset];
+      state[offset + 1] += from[fromOffset + 1];
+      return true;
     }
   }
 
