@@ -81,7 +81,7 @@ final class Processes {
     Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
     // The bundled jar holds every runner (its manifest opens the JDK packages Spark needs).
     if (Files.isRegularFile(jar)) {
-      if (Files.isRegularFile(jsa)) {
+      if (archiveIsCurrent()) {
         cmd.add("-XX:SharedArchiveFile=" + jsa);
         cmd.add("-Xlog:cds*=off");
       }
@@ -106,6 +106,22 @@ final class Processes {
       }
     }
     return cmd;
+  }
+
+  /**
+   * Whether the bundled jar's class-data archive is there and newer than the jar, as the launcher
+   * requires: after a build the JVM would refuse the old archive and start without it.
+   */
+  static boolean archiveIsCurrent() {
+    Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
+    Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
+    try {
+      return Files.isRegularFile(jar)
+          && Files.isRegularFile(jsa)
+          && Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) > 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** A reference engine running the workload's SQL. */
