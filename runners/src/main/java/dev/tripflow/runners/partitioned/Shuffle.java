@@ -1519,7 +1519,6 @@ final class Shuffle {
     }
     FlatTable table = new FlatTable(stride - 1);
     Map<Long, Object> boxed = new HashMap<>();
-    BoundedWindow global = GlobalWindow.INSTANCE;
     for (int r = 0; r < (1 << bits); r++) {
       for (int j = starts[r]; j < starts[r + 1]; j++) {
         PartialBatch b = batches[(int) (refs[j] >>> 32)];
@@ -1548,18 +1547,23 @@ final class Shuffle {
         long key = table.keyAt(s);
         Object acc =
             table.boxed(s) ? boxed.get(key) : flatFn.fromFlat(table.slab(), table.offset(s));
-        out.accept(
-            WindowedValue.of(
-                KV.of(packer.unpack(key), fn.extractOutput(acc)),
-                global.maxTimestamp(),
-                global,
-                org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+        emitGlobal(out, packer.unpack(key), fn.extractOutput(acc));
       }
       if (table.size() > 0) {
         table.clear();
         boxed.clear();
       }
     }
+  }
+
+  /** Gives a merged key's output in the global window: at its end, its only pane. */
+  private static void emitGlobal(Operators.Receiver out, Object key, Object output) {
+    out.accept(
+        WindowedValue.of(
+            KV.of(key, output),
+            GlobalWindow.INSTANCE.maxTimestamp(),
+            GlobalWindow.INSTANCE,
+            org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }
 
   private static int subBucket(long packed, int shift) {
@@ -1603,7 +1607,6 @@ final class Shuffle {
       }
     }
     keys = null;
-    BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
     try {
       // Entries in the order they were written (the batches' bytes read front to back); a key's
       // later entries follow its first one's chain and are marked -2 as they are merged.
@@ -1633,12 +1636,7 @@ final class Shuffle {
             }
             acc = fn.mergeAccumulators(accs);
           }
-          out.accept(
-              WindowedValue.of(
-                  KV.of(key, fn.extractOutput(acc)),
-                  global.maxTimestamp(),
-                  global,
-                  org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+          emitGlobal(out, key, fn.extractOutput(acc));
         }
       }
     } catch (java.io.IOException ex) {
