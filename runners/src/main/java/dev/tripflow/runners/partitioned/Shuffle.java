@@ -1374,8 +1374,8 @@ final class Shuffle {
       return;
     }
     if (flatBatches > 0) {
-      // Some key was boxed in some task: the flat partials are encoded like its, and all are
-      // merged by their keys' bytes (a packed key's bytes are its key's).
+      // Some key was boxed in some task: the flat partials are encoded like the boxed key's, and
+      // all are merged by their keys' bytes (a packed key's bytes are its key's).
       batches = encodeFlat(batches, keyCoder, accumulatorCoder, fn);
     }
     boolean allEncoded = true;
