@@ -32,6 +32,16 @@ public class ColumnAggregatesFlatTest {
     -12.34
   };
 
+  /** Every kind of aggregate: sums, an average, counts of a column and of rows. */
+  private static ColumnAggregates everyKind() {
+    return ColumnAggregates.over(IN)
+        .sum("x", "sx")
+        .avg("y", "ay")
+        .count("y", "cy")
+        .sum("n", "sn")
+        .countAll("rows");
+  }
+
   /**
    * Rows with nulls, negative and fractional values, added flat until a value the flat form cannot
    * hold (which it refuses without changing a word) and then as objects, give the output of adding
@@ -39,13 +49,7 @@ public class ColumnAggregatesFlatTest {
    */
   @Test
   public void flatThenObjectAddsUpToTheSameOutput() {
-    ColumnAggregates fn =
-        ColumnAggregates.over(IN)
-            .sum("x", "sx")
-            .avg("y", "ay")
-            .count("y", "cy")
-            .sum("n", "sn")
-            .countAll("rows");
+    ColumnAggregates fn = everyKind();
     int width = fn.flatWidth();
     assertEquals(1 + 4 + 4 + 1 + 4, width);
     SplittableRandom r = new SplittableRandom(5);
@@ -96,13 +100,7 @@ public class ColumnAggregatesFlatTest {
    */
   @Test
   public void flatMergeEqualsTheCombineFnsMerge() throws Exception {
-    ColumnAggregates fn =
-        ColumnAggregates.over(IN)
-            .sum("x", "sx")
-            .avg("y", "ay")
-            .count("y", "cy")
-            .sum("n", "sn")
-            .countAll("rows");
+    ColumnAggregates fn = everyKind();
     assertTrue(fn.mergesFlat());
     int width = fn.flatWidth();
     org.apache.beam.sdk.coders.Coder<ColumnAggregates.Accumulator> coder =

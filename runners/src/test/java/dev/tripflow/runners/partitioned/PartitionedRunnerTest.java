@@ -484,28 +484,13 @@ public class PartitionedRunnerTest {
     Shuffle.CombiningWriter.maxKeys = 256;
     FlatCountSum.reset();
     try {
-      Pipeline p = pipeline(3);
       List<KV<Integer, Long>> input = new ArrayList<>();
-      java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
       for (int i = 0; i < 30_000; i++) {
         int key = i % 20 == 0 ? i * 7919 % 5000 - 500 : i % 50;
         long value = i % 11 == 0 ? -i : i;
         input.add(KV.of(key, value));
-        long[] cs = expected.computeIfAbsent(key, k -> new long[2]);
-        cs[0]++;
-        cs[1] += value;
       }
-      PCollection<KV<Integer, String>> out =
-          p.apply(
-                  Create.of(input)
-                      .withCoder(
-                          org.apache.beam.sdk.coders.KvCoder.of(
-                              new PackedIntCoder(), org.apache.beam.sdk.coders.VarLongCoder.of())))
-              .apply(org.apache.beam.sdk.transforms.Combine.perKey(new FlatCountSum()));
-      List<KV<Integer, String>> want = new ArrayList<>();
-      expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
-      PAssert.that(out).containsInAnyOrder(want);
-      p.run();
+      runCountsAndSums(input, new FlatCountSum());
       assertTrue("flat adds: " + FlatCountSum.FLAT.get(), FlatCountSum.FLAT.get() > 1000);
       assertTrue("refused: " + FlatCountSum.REFUSED.get(), FlatCountSum.REFUSED.get() > 100);
       assertTrue("object adds: " + FlatCountSum.OBJECT.get(), FlatCountSum.OBJECT.get() > 1000);
@@ -527,29 +512,14 @@ public class PartitionedRunnerTest {
     Shuffle.CombiningWriter.maxKeys = 256;
     FlatCountSum.reset();
     try {
-      Pipeline p = pipeline(3);
       List<KV<Integer, Long>> input = new ArrayList<>();
-      java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
       java.util.SplittableRandom r = new java.util.SplittableRandom(3);
       for (int i = 0; i < 120_000; i++) {
         int key = r.nextInt(40_000);
         long value = r.nextLong(-1000, 1000);
         input.add(KV.of(key, value));
-        long[] cs = expected.computeIfAbsent(key, k -> new long[2]);
-        cs[0]++;
-        cs[1] += value;
       }
-      PCollection<KV<Integer, String>> out =
-          p.apply(
-                  Create.of(input)
-                      .withCoder(
-                          org.apache.beam.sdk.coders.KvCoder.of(
-                              new PackedIntCoder(), org.apache.beam.sdk.coders.VarLongCoder.of())))
-              .apply(org.apache.beam.sdk.transforms.Combine.perKey(new FlatCountSum(false, true)));
-      List<KV<Integer, String>> want = new ArrayList<>();
-      expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
-      PAssert.that(out).containsInAnyOrder(want);
-      p.run();
+      runCountsAndSums(input, new FlatCountSum(false, true));
       assertTrue(
           "flat merges: " + FlatCountSum.MERGED_FLAT.get(),
           FlatCountSum.MERGED_FLAT.get() > 10_000);
@@ -560,6 +530,31 @@ public class PartitionedRunnerTest {
     } finally {
       Shuffle.CombiningWriter.maxKeys = before;
     }
+  }
+
+  /**
+   * Combines {@code input} per key with {@code fn} on three partitions (packed keys) and asserts
+   * each key's "count/sum" is what plain Java computes from the same input.
+   */
+  private static void runCountsAndSums(List<KV<Integer, Long>> input, FlatCountSum fn) {
+    java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
+    for (KV<Integer, Long> kv : input) {
+      long[] cs = expected.computeIfAbsent(kv.getKey(), k -> new long[2]);
+      cs[0]++;
+      cs[1] += kv.getValue();
+    }
+    Pipeline p = pipeline(3);
+    PCollection<KV<Integer, String>> out =
+        p.apply(
+                Create.of(input)
+                    .withCoder(
+                        org.apache.beam.sdk.coders.KvCoder.of(
+                            new PackedIntCoder(), org.apache.beam.sdk.coders.VarLongCoder.of())))
+            .apply(org.apache.beam.sdk.transforms.Combine.perKey(fn));
+    List<KV<Integer, String>> want = new ArrayList<>();
+    expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
+    PAssert.that(out).containsInAnyOrder(want);
+    p.run();
   }
 
   /** Integer keys, packed when not negative. */
