@@ -1,10 +1,12 @@
 package dev.tripflow.bigquery;
 
+import com.google.api.services.bigquery.model.Table;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
 import com.google.api.services.bigquery.model.TimePartitioning;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -17,6 +19,9 @@ import java.util.Locale;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryOptions;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServicesImpl;
 import org.apache.beam.sdk.options.ValueProvider.StaticValueProvider;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -123,6 +128,30 @@ public final class BigQuerySink extends PTransform<PCollection<Row>, PDone> {
     }
     input.apply("LoadIntoBigQuery", write);
     return PDone.in(input.getPipeline());
+  }
+
+  /**
+   * The rows table {@code tableSpec} holds now, from BigQuery's table metadata (0 when it does not
+   * exist): what a summary reports as loaded, a fact about the table rather than a count of the
+   * rows sent.
+   */
+  public static long rowsIn(String tableSpec, BigQueryOptions options)
+      throws IOException, InterruptedException {
+    BigQueryTableSpec t = BigQueryTableSpec.parse(tableSpec);
+    TableReference ref =
+        new TableReference()
+            .setProjectId(t.project() != null ? t.project() : options.getProject())
+            .setDatasetId(t.dataset())
+            .setTableId(t.table());
+    try (BigQueryServices.DatasetService datasets =
+        new BigQueryServicesImpl().getDatasetService(options)) {
+      Table table = datasets.getTable(ref);
+      return table == null || table.getNumRows() == null ? 0 : table.getNumRows().longValue();
+    } catch (IOException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
   }
 
   /** The BigQuery schema of a Beam schema: nullable fields NULLABLE, others REQUIRED. */

@@ -5,10 +5,12 @@ import dev.tripflow.bigquery.BigQueryTableSpec;
 import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.OptionsParser;
 import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.util.Locale;
 import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -61,6 +63,34 @@ final class BigQueryOutput {
     return o.getBigQueryTable() == null || OptionsParser.explicit(o).contains("output");
   }
 
+  /** The table of --bigQueryTable with its project (the option's, or --project). */
+  static String table(Options o) {
+    BigQueryTableSpec spec = BigQueryTableSpec.parse(o.getBigQueryTable());
+    return spec.project() == null
+        ? o.as(GcpOptions.class).getProject() + ":" + spec.dataset() + "." + spec.table()
+        : spec.toString();
+  }
+
+  /**
+   * The rows a run will add to: the table's rows before it when the run appends, else 0 (a
+   * truncating or empty-only load leaves only its own rows).
+   */
+  static long rowsBefore(Options o) throws Exception {
+    if (o.getBigQueryTable() == null || !o.getWriteDisposition().equalsIgnoreCase("WRITE_APPEND")) {
+      return 0;
+    }
+    return BigQuerySink.rowsIn(table(o), o.as(BigQueryOptions.class));
+  }
+
+  /** The summary's BigQuery line: the rows the run loaded, from the table's own row count. */
+  static RunSummary summaryLine(RunSummary summary, Options o, long before) throws Exception {
+    if (o.getBigQueryTable() == null) {
+      return summary;
+    }
+    long after = BigQuerySink.rowsIn(table(o), o.as(BigQueryOptions.class));
+    return summary.line("rows loaded", after - before, "bigquery " + table(o));
+  }
+
   /** The sink for --bigQueryTable, checked now; null when the option is not given. */
   static BigQuerySink sink(Options o) {
     if (o.getBigQueryTable() == null) {
@@ -95,10 +125,7 @@ final class BigQueryOutput {
           "--bigQueryTable needs --tempLocation=gs://bucket/path, where the load files are staged"
               + (temp == null ? "" : " (not " + temp + ")"));
     }
-    String table =
-        spec.project() == null
-            ? project + ":" + spec.dataset() + "." + spec.table()
-            : spec.toString();
+    String table = table(o);
     BigQuerySink sink =
         BigQuerySink.to(table).withWriteDisposition(write).withTempLocation(temp + "/bigquery");
     if (!o.getPartitionByMonth().isEmpty()) {

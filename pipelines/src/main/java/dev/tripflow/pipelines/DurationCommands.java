@@ -1,13 +1,16 @@
 package dev.tripflow.pipelines;
 
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.transforms.TaxiSchemas;
 import dev.tripflow.transforms.model.DurationModel;
 import dev.tripflow.transforms.model.LinearDurationModel;
 import dev.tripflow.transforms.model.PredictDuration;
@@ -27,6 +30,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -45,13 +49,14 @@ final class DurationCommands {
   private DurationCommands() {}
 
   /** Options shared by both commands: which trips to read. */
-  public interface TripOptions extends PipelineOptions {
+  public interface TripOptions extends Outputs.Options {
     @Description("Trips: green or yellow Parquet file or glob (default: the sample data's)")
     @Param(
         label = "Trips input",
         example = "data/pq/green/2020/*/*.parquet",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInput();
 
     void setInput(String value);
@@ -74,7 +79,8 @@ final class DurationCommands {
         label = "Sample data directory",
         example = "data",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getSampleData();
 
     void setSampleData(String value);
@@ -87,7 +93,8 @@ final class DurationCommands {
         label = "Model file",
         example = "data/model/duration-model.json",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.SIDE_INPUT)
     String getModel();
 
     void setModel(String value);
@@ -98,7 +105,9 @@ final class DurationCommands {
         label = "Batch size",
         example = "10000",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000000)
     int getBatchSize();
 
     void setBatchSize(int value);
@@ -110,7 +119,8 @@ final class DurationCommands {
         label = "Predictions output",
         example = "data/report/predictions",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -121,7 +131,9 @@ final class DurationCommands {
         label = "Output files",
         example = "4",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000)
     int getShards();
 
     void setShards(int value);
@@ -135,7 +147,9 @@ final class DurationCommands {
         label = "Model output",
         example = "data/model/duration-model.json",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT_FILE,
+        fileKind = "duration model")
     String getOutput();
 
     void setOutput(String value);
@@ -173,6 +187,8 @@ final class DurationCommands {
     Schema schema;
     try (ParquetRowFileReader r = ParquetRowFileReader.open(first, null)) {
       schema = r.schema();
+    } catch (IOException | RuntimeException e) {
+      throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
     }
     String found =
         schema.hasField("lpep_pickup_datetime")
@@ -199,6 +215,8 @@ final class DurationCommands {
               + ")");
     }
     o.setService(found);
+    TripInputs.requireColumns(
+        "input", o.getInput(), files, found, TaxiSchemas.TRIPS.getFieldNames());
   }
 
   /** Reads a model file, or the bundled model when {@code path} is null. */
@@ -245,30 +263,24 @@ final class DurationCommands {
     public int run(PipelineOptions options, PrintStream out) throws Exception {
       PredictOptions o = options.as(PredictOptions.class);
       givenService(o);
-      if (o.getBatchSize() < 1) {
-        throw new UsageException("--batchSize must be at least 1, not " + o.getBatchSize());
-      }
-      if (o.getShards() < 1) {
-        throw new UsageException("--shards must be at least 1, not " + o.getShards());
-      }
       LinearDurationModel model = model(o.getModel());
       resolveInput(o, out);
       String service = o.getService();
       String input = o.getInput();
-      Paths.requireWritableDirectory("output", o.getOutput());
+      Optional<OutputPlan> plan = Outputs.prepare(o, out);
+      if (plan.isEmpty()) {
+        return 0;
+      }
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
       applyPredict(p, service, input, model, o.getBatchSize())
           .apply(
               "WritePredictions",
-              ParquetRows.write(o.getOutput())
-                  .withNumShards(o.getShards())
-                  .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
-      PipelineResult result = p.run();
-      result.waitUntilFinish();
+              ParquetRows.write(o.getOutput()).withNumShards(o.getShards()).in(plan.get().group()));
+      PipelineResult result = Outputs.run(p, plan.get());
       new RunSummary(name(), result)
           .counterLine("rows read", "rows_read_" + service, input)
-          .counterLine("rows written", "rows_written", o.getOutput())
+          .outputLine("rows written", o.getOutput(), o.getOutput())
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }
@@ -298,8 +310,11 @@ final class DurationCommands {
       String service = o.getService();
       String input = o.getInput();
       Path target = Path.of(o.getOutput()).toAbsolutePath();
-      Paths.requireWritableDirectory("output", target.getParent().toString());
+      if (Outputs.prepare(o, out).isEmpty()) {
+        return 0;
+      }
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+      Files.createDirectories(target.getParent());
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
       TripInputs.readTrips(p, service, input)

@@ -2,6 +2,7 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -17,19 +18,30 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class GenerateCommand implements Command {
 
   /** Options of {@code tripflow generate}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Outputs.Options {
     @Description(
         "Directory to write into: Parquet under pq/<service>/<yyyy>/<MM>/, gzip CSV under"
             + " raw/<service>/<yyyy>/<MM>/")
     @Default.String("data")
-    @Param(label = "Output directory", example = "data", regex = Forms.PATH, form = Forms.PATH_FORM)
+    @Param(
+        label = "Output directory",
+        example = "data",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getOutput();
 
     void setOutput(String value);
 
     @Description("Year of the trips")
     @Default.Integer(2020)
-    @Param(label = "Year", example = "2021", regex = "^[0-9]{4}$", form = "a year, YYYY")
+    @Param(
+        label = "Year",
+        example = "2021",
+        regex = "^[0-9]{4}$",
+        form = "a year, YYYY",
+        min = 2009,
+        max = 2100)
     int getYear();
 
     void setYear(int value);
@@ -106,7 +118,9 @@ final class GenerateCommand implements Command {
         label = "Rows per file",
         example = "500000",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 1000000000)
     long getRowsPerFile();
 
     void setRowsPerFile(long value);
@@ -126,7 +140,13 @@ final class GenerateCommand implements Command {
 
     @Description("Threads writing months in parallel (0 = number of cores)")
     @Default.Integer(0)
-    @Param(label = "Threads", example = "2", regex = Forms.NON_NEGATIVE, form = "a whole number")
+    @Param(
+        label = "Threads",
+        example = "2",
+        regex = Forms.NON_NEGATIVE,
+        form = "a whole number",
+        min = 0,
+        max = 1024)
     int getThreads();
 
     void setThreads(int value);
@@ -159,7 +179,11 @@ final class GenerateCommand implements Command {
     SampleData.Spec spec = spec(o);
     Paths.requireWritableDirectory("output", o.getOutput());
     Instant start = Instant.now();
-    SampleData.Report report = SampleData.generate(spec, out);
+    SampleData.Report report =
+        SampleData.generate(spec, out, dev.tripflow.io.output.OutputMode.parse(o.getMode()));
+    if (report == null) {
+      return 0;
+    }
     out.printf(
         Locale.ROOT,
         "generate finished in %.1f s%n",

@@ -1,11 +1,13 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.bigquery.BigQuerySink;
+import dev.tripflow.io.output.OutputGroup;
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.transforms.GreenYellowJoin;
@@ -19,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.Default;
@@ -41,7 +44,7 @@ public final class HourlyRevenue {
   private HourlyRevenue() {}
 
   /** Options of {@code tripflow hourly-revenue}. */
-  public interface Options extends TripInputs.Options, BigQueryOutput.Options {
+  public interface Options extends TripInputs.Options, BigQueryOutput.Options, Outputs.Options {
     @Description("Only trips picked up at or after this local time (yyyy-MM-ddTHH:mm)")
     @Default.String("2020-01-01T00:00")
     @Param(
@@ -59,7 +62,8 @@ public final class HourlyRevenue {
         label = "Joined output",
         example = "data/report/hourly/total",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -69,7 +73,8 @@ public final class HourlyRevenue {
         label = "Green output",
         example = "data/report/hourly/green",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutputGreen();
 
     void setOutputGreen(String value);
@@ -79,7 +84,8 @@ public final class HourlyRevenue {
         label = "Yellow output",
         example = "data/report/hourly/yellow",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutputYellow();
 
     void setOutputYellow(String value);
@@ -103,7 +109,9 @@ public final class HourlyRevenue {
         label = "Output files",
         example = "4",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000)
     int getShards();
 
     void setShards(int value);
@@ -147,11 +155,7 @@ public final class HourlyRevenue {
       TripInputs.Source yellowGlob,
       String style,
       LocalDateTime since) {
-    // The schema and rdd styles decode only the three columns they use; sql sees whole trips.
-    java.util.List<String> columns =
-        style.equals("sql")
-            ? TaxiSchemas.TRIPS.getFieldNames()
-            : dev.tripflow.transforms.HourlyZoneRevenue.COLUMNS;
+    java.util.List<String> columns = columns(style);
     PCollection<Row> green =
         TripInputs.readTrips(p, "green", greenGlob, columns)
             .apply("GreenHourly", hourly(style, since));
@@ -159,6 +163,13 @@ public final class HourlyRevenue {
         TripInputs.readTrips(p, "yellow", yellowGlob, columns)
             .apply("YellowHourly", hourly(style, since));
     return new Result(green, yellow, GreenYellowJoin.of(green, yellow));
+  }
+
+  /** The trip columns a style reads: schema and rdd only the three they use, sql whole trips. */
+  static java.util.List<String> columns(String style) {
+    return style.equals("sql")
+        ? TaxiSchemas.TRIPS.getFieldNames()
+        : dev.tripflow.transforms.HourlyZoneRevenue.COLUMNS;
   }
 
   /** The {@code hourly-revenue} command. */
@@ -184,22 +195,15 @@ public final class HourlyRevenue {
       String style = o.getStyle().toLowerCase(Locale.ROOT);
       LocalDateTime since = parseSince(o.getSince());
       hourly(style, since);
-      if (o.getShards() < 1) {
-        throw new UsageException("--shards must be at least 1, not " + o.getShards());
-      }
-      TripInputs.resolve(o, out);
+      TripInputs.resolve(o, out, columns(style));
       BigQuerySink bigQuery = BigQueryOutput.sink(o);
       boolean parquet = BigQueryOutput.writesParquet(o);
-      if (parquet) {
-        Paths.requireWritableDirectory("output", o.getOutput());
+      Optional<OutputPlan> plan =
+          Outputs.prepare(o, out, parquet ? new String[0] : RevenueReport.NO_PARQUET);
+      if (plan.isEmpty()) {
+        return 0;
       }
-      if (o.getOutputGreen() != null) {
-        Paths.requireWritableDirectory("outputGreen", o.getOutputGreen());
-      }
-      if (o.getOutputYellow() != null) {
-        Paths.requireWritableDirectory("outputYellow", o.getOutputYellow());
-      }
-
+      long before = BigQueryOutput.rowsBefore(o);
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
       Result r =
@@ -209,13 +213,12 @@ public final class HourlyRevenue {
               TripInputs.Source.of(o, o.getInputYellow()),
               style,
               since);
+      OutputGroup outputs = plan.get().directories().isEmpty() ? null : plan.get().group();
       if (parquet) {
         r.joined()
             .apply(
                 "WriteJoined",
-                ParquetRows.write(o.getOutput())
-                    .withNumShards(o.getShards())
-                    .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+                ParquetRows.write(o.getOutput()).withNumShards(o.getShards()).in(outputs));
       }
       if (bigQuery != null) {
         r.joined().apply("WriteBigQuery", bigQuery);
@@ -223,17 +226,27 @@ public final class HourlyRevenue {
       if (o.getOutputGreen() != null) {
         r.green()
             .apply(
-                "WriteGreen", ParquetRows.write(o.getOutputGreen()).withNumShards(o.getShards()));
+                "WriteGreen",
+                ParquetRows.write(o.getOutputGreen()).withNumShards(o.getShards()).in(outputs));
       }
       if (o.getOutputYellow() != null) {
         r.yellow()
             .apply(
-                "WriteYellow", ParquetRows.write(o.getOutputYellow()).withNumShards(o.getShards()));
+                "WriteYellow",
+                ParquetRows.write(o.getOutputYellow()).withNumShards(o.getShards()).in(outputs));
       }
-      PipelineResult result = p.run();
-      result.waitUntilFinish();
-      TripInputs.summary(new RunSummary(name(), result), o)
-          .counterLine("rows written", "rows_written", "joined  " + (parquet ? o.getOutput() : "-"))
+      PipelineResult result = Outputs.run(p, plan.get());
+      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o);
+      if (parquet) {
+        summary.outputLine("rows written", o.getOutput(), "joined  " + o.getOutput());
+      }
+      if (o.getOutputGreen() != null) {
+        summary.outputLine("rows written", o.getOutputGreen(), "green   " + o.getOutputGreen());
+      }
+      if (o.getOutputYellow() != null) {
+        summary.outputLine("rows written", o.getOutputYellow(), "yellow  " + o.getOutputYellow());
+      }
+      BigQueryOutput.summaryLine(summary, o, before)
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }

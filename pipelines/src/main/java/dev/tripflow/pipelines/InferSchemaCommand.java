@@ -4,6 +4,7 @@ import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -20,13 +22,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class InferSchemaCommand implements Command {
 
   /** Options of {@code tripflow infer-schema}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Outputs.Options {
     @Description("CSV file with a header (.gz read transparently); a glob uses its first file")
     @Param(
         label = "CSV input",
         example = "data/raw/green/2020/01/green_tripdata_2020_01.csv.gz",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInput();
 
     void setInput(String value);
@@ -37,7 +40,9 @@ final class InferSchemaCommand implements Command {
         label = "Sample lines",
         example = "5000",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000000)
     int getSampleRows();
 
     void setSampleRows(int value);
@@ -58,7 +63,9 @@ final class InferSchemaCommand implements Command {
         label = "Schema file output",
         example = "green.schema",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT_FILE,
+        fileKind = "schema file")
     String getSchemaOut();
 
     void setSchemaOut(String value);
@@ -99,6 +106,8 @@ final class InferSchemaCommand implements Command {
             .min((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()))
             .orElseThrow();
     String file = first.resourceId().toString();
+    boolean write =
+        o.getSchemaOut() != null && Outputs.prepare(o, out).isPresent(); // else --mode=ignore
     SchemaInference.InferredSchema inferred;
     try {
       inferred = SchemaInference.infer(file, o.getSampleRows());
@@ -116,15 +125,17 @@ final class InferSchemaCommand implements Command {
     out.println(inferred.toJavaCode(o.getName()));
     out.println("Schema file:");
     out.print(SchemaFiles.format(inferred.schema()));
-    if (o.getSchemaOut() != null) {
+    if (write) {
       Path p = Path.of(o.getSchemaOut());
+      Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
       Files.writeString(
-          p,
+          tmp,
           "# inferred by tripflow infer-schema from "
               + file
               + "\n"
               + SchemaFiles.format(inferred.schema()),
           StandardCharsets.UTF_8);
+      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       out.println("\nwrote " + p);
     }
     return 0;

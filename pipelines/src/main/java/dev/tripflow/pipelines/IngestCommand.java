@@ -4,10 +4,13 @@ import dev.tripflow.io.csv.CsvRowSink;
 import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.csv.FailOnTooManyBadRecords;
 import dev.tripflow.io.output.AtomicWrite;
+import dev.tripflow.io.output.OutputGroup;
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
@@ -17,14 +20,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.Row;
 
 /**
  * {@code tripflow ingest}: CSV (gzip or plain) with a header and an explicit schema to Parquet in N
@@ -33,13 +37,15 @@ import org.apache.beam.sdk.values.Row;
 public final class IngestCommand implements Command {
 
   /** Options of {@code tripflow ingest}. */
-  public interface Options extends dev.tripflow.pipelines.schedule.Schedule.Options {
+  public interface Options
+      extends dev.tripflow.pipelines.schedule.Schedule.Options, Outputs.Options {
     @Description("CSV file or glob, local or gs:// (.gz read transparently)")
     @Param(
         label = "CSV input",
         example = "data/raw/green/2020/*/*.csv.gz",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInput();
 
     void setInput(String value);
@@ -59,7 +65,8 @@ public final class IngestCommand implements Command {
         label = "Schema file",
         example = "green.schema",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.SIDE_INPUT)
     String getSchemaFile();
 
     void setSchemaFile(String value);
@@ -69,7 +76,8 @@ public final class IngestCommand implements Command {
         label = "Parquet output",
         example = "data/pq/green/2020",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -80,7 +88,9 @@ public final class IngestCommand implements Command {
         label = "Output files",
         example = "24",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000)
     int getShards();
 
     void setShards(int value);
@@ -103,7 +113,8 @@ public final class IngestCommand implements Command {
         label = "Dead-letter output",
         example = "data/rejected/green",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getDeadLetterOutput();
 
     void setDeadLetterOutput(String value);
@@ -147,7 +158,10 @@ public final class IngestCommand implements Command {
     }
   }
 
-  /** Builds the ingest graph; returns the written file list. */
+  /**
+   * Builds the ingest graph: the Parquet files and the dead letters are staged in {@code outputs}
+   * and committed together, only if the bad-record check passes.
+   */
   static void apply(
       Pipeline p,
       String input,
@@ -155,52 +169,63 @@ public final class IngestCommand implements Command {
       String output,
       int shards,
       long maxBad,
-      String dead) {
+      String dead,
+      OutputGroup outputs) {
     CsvRows.Result csv =
         p.apply("ReadCsv", CsvRows.read(input, schema).withCounters(RunSummary.NAMESPACE, "csv"));
     PCollection<Long> checked =
         csv.deadLetters().apply("CheckBadRecords", FailOnTooManyBadRecords.atMost(maxBad));
+    outputs.withCommitGate(checked);
     csv.deadLetters()
         .apply(
             "WriteDeadLetters",
             AtomicWrite.via(new CsvRowSink(CsvRows.DEAD_LETTER_SCHEMA), ".csv")
                 .to(dead)
                 .withNumShards(1)
-                .withCommitGate(checked));
-    PCollection<Row> rows = csv.rows();
-    rows.apply(
-        "WriteParquet",
-        ParquetRows.write(output)
-            .withNumShards(shards)
-            .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written")
-            .withCommitGate(checked));
+                .countedBy(CsvRowSink.records())
+                .in(outputs));
+    csv.rows().apply("WriteParquet", ParquetRows.write(output).withNumShards(shards).in(outputs));
   }
 
   @Override
   public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
     Options o = pipelineOptions.as(Options.class);
     Schema schema = schemaOf(o.getSchema(), o.getSchemaFile());
-    Paths.requireMatches(o, "input", o.getInput());
-    Paths.requireWritableDirectory("output", o.getOutput());
-    if (o.getShards() < 1) {
-      throw new UsageException("--shards must be at least 1, not " + o.getShards());
+    for (Metadata file : Paths.requireMatches(o, "input", o.getInput())) {
+      try {
+        CsvRows.requireHeader(file.resourceId().toString(), schema);
+      } catch (IllegalArgumentException | IOException e) {
+        throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
+      }
     }
-    String dead =
-        o.getDeadLetterOutput() != null
-            ? o.getDeadLetterOutput()
-            : stripSlash(o.getOutput()) + "-rejected";
-    Paths.requireWritableDirectory("deadLetterOutput", dead);
+    if (o.getOutput() == null) {
+      throw new UsageException("--output is required");
+    }
+    if (o.getDeadLetterOutput() == null) {
+      o.setDeadLetterOutput(stripSlash(o.getOutput()) + "-rejected");
+    }
+    String dead = o.getDeadLetterOutput();
+    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    if (plan.isEmpty()) {
+      return 0;
+    }
 
     Instant start = Instant.now();
     Pipeline p = Pipeline.create(o);
-    apply(p, o.getInput(), schema, o.getOutput(), o.getShards(), o.getMaxBadRecords(), dead);
-    PipelineResult result = p.run();
-    result.waitUntilFinish();
+    apply(
+        p,
+        o.getInput(),
+        schema,
+        o.getOutput(),
+        o.getShards(),
+        o.getMaxBadRecords(),
+        dead,
+        plan.get().group());
+    PipelineResult result = Outputs.run(p, plan.get());
     new RunSummary(name(), result)
         .counterLine("rows read", "csv_rows_read", o.getInput())
-        .counterLine("bad rows", "csv_bad_records", dead)
-        .counterLine(
-            "rows written", "rows_written", o.getOutput() + " (" + o.getShards() + " files)")
+        .outputLine("bad rows", dead, dead)
+        .outputLine("rows written", o.getOutput(), o.getOutput() + " (" + o.getShards() + " files)")
         .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
     return 0;
   }

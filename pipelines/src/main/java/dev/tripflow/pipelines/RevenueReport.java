@@ -1,17 +1,19 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.bigquery.BigQuerySink;
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.transforms.MonthlyZoneRevenue;
 import dev.tripflow.transforms.NormalizeTrips;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.Default;
@@ -35,14 +37,15 @@ public final class RevenueReport {
   private RevenueReport() {}
 
   /** Options of {@code tripflow revenue-report}. */
-  public interface Options extends TripInputs.Options, BigQueryOutput.Options {
+  public interface Options extends TripInputs.Options, BigQueryOutput.Options, Outputs.Options {
     @Description("Output directory of the report, replaced atomically")
     @Default.String("data/report/revenue")
     @Param(
         label = "Report output",
         example = "data/report/revenue",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -53,7 +56,9 @@ public final class RevenueReport {
         label = "Output files",
         example = "1",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000)
     int getShards();
 
     void setShards(int value);
@@ -78,6 +83,14 @@ public final class RevenueReport {
 
   /** Builds and runs the whole job, waiting for it to finish. */
   public static PipelineResult run(Options options) {
+    return run(options, null);
+  }
+
+  /**
+   * Builds and runs the job; with a plan (the command's), its outputs are staged and committed
+   * together by the plan's group, else the Parquet write commits itself.
+   */
+  static PipelineResult run(Options options, OutputPlan plan) {
     Pipeline pipeline = Pipeline.create(options);
     PCollection<Row> report =
         applyReport(
@@ -85,15 +98,16 @@ public final class RevenueReport {
             TripInputs.Source.of(options, options.getInputGreen()),
             TripInputs.Source.of(options, options.getInputYellow()));
     if (BigQueryOutput.writesParquet(options)) {
-      report.apply(
-          "WriteReport",
-          ParquetRows.write(options.getOutput())
-              .withNumShards(options.getShards())
-              .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+      ParquetRows.Write write =
+          ParquetRows.write(options.getOutput()).withNumShards(options.getShards());
+      report.apply("WriteReport", plan == null ? write : write.in(plan.group()));
     }
     BigQuerySink bigQuery = BigQueryOutput.sink(options);
     if (bigQuery != null) {
       report.apply("WriteBigQuery", bigQuery);
+    }
+    if (plan != null) {
+      return Outputs.run(pipeline, plan);
     }
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
@@ -120,26 +134,26 @@ public final class RevenueReport {
     @Override
     public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
       Options o = pipelineOptions.as(Options.class);
-      if (o.getShards() < 1) {
-        throw new dev.tripflow.pipelines.cli.UsageException(
-            "--shards must be at least 1, not " + o.getShards());
-      }
-      TripInputs.resolve(o, out);
+      TripInputs.resolve(o, out, MonthlyZoneRevenue.COLUMNS);
       BigQueryOutput.sink(o);
-      if (BigQueryOutput.writesParquet(o)) {
-        Paths.requireWritableDirectory("output", o.getOutput());
+      boolean parquet = BigQueryOutput.writesParquet(o);
+      Optional<OutputPlan> plan = Outputs.prepare(o, out, parquet ? new String[0] : NO_PARQUET);
+      if (plan.isEmpty()) {
+        return 0;
       }
-
+      long before = BigQueryOutput.rowsBefore(o);
       Instant start = Instant.now();
-      PipelineResult result = RevenueReport.run(o);
-      TripInputs.summary(new RunSummary(name(), result), o)
-          .line("bad rows", 0, "")
-          .counterLine(
-              "rows written",
-              "rows_written",
-              "report  " + (BigQueryOutput.writesParquet(o) ? o.getOutput() : "-"))
+      PipelineResult result = RevenueReport.run(o, plan.get());
+      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o);
+      if (parquet) {
+        summary.outputLine("rows written", o.getOutput(), "report  " + o.getOutput());
+      }
+      BigQueryOutput.summaryLine(summary, o, before)
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }
   }
+
+  /** The options a BigQuery-only run leaves out of its plan. */
+  static final String[] NO_PARQUET = {"output"};
 }

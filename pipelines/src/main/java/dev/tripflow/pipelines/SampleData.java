@@ -1,6 +1,9 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.io.csv.CsvRowFileWriter;
+import dev.tripflow.io.output.OutputGroup;
+import dev.tripflow.io.output.OutputMode;
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileWriter;
 import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.transforms.sample.TripGenerator;
@@ -13,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -27,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -157,10 +158,74 @@ public final class SampleData {
     }
   }
 
-  /** Generates everything {@code spec} asks for, printing one progress line per month. */
+  /** Generates everything {@code spec} asks for, replacing the months it writes. */
   public static Report generate(Spec spec, PrintStream progress) throws Exception {
+    return generate(spec, progress, OutputMode.OVERWRITE);
+  }
+
+  /** The month directories {@code spec} writes, Parquet then CSV, each service in order. */
+  static List<String> targets(Spec spec) {
+    List<String> dirs = new ArrayList<>();
+    for (Service service : spec.rowsPerService().keySet()) {
+      for (int m = 1; m <= 12; m++) {
+        if (spec.parquet()) {
+          dirs.add(monthDir(spec, "pq", service, m).toString());
+        }
+        if (spec.csv()) {
+          dirs.add(monthDir(spec, "raw", service, m).toString());
+        }
+      }
+    }
+    return dirs;
+  }
+
+  private static Path monthDir(Spec spec, String format, Service service, int month) {
+    return spec.output()
+        .toAbsolutePath()
+        .resolve(format)
+        .resolve(service.pathName())
+        .resolve(String.valueOf(spec.year()))
+        .resolve(String.format(Locale.ROOT, "%02d", month));
+  }
+
+  /**
+   * Generates everything {@code spec} asks for, printing one progress line per month. Every month
+   * directory written is an output of the run: {@code mode} decides about existing ones, and they
+   * are committed together (with their manifests) once all are written.
+   *
+   * @return the report, or null when {@code mode} is ignore and a month exists (nothing written)
+   */
+  public static Report generate(Spec spec, PrintStream progress, OutputMode mode) throws Exception {
+    OutputPlan.Builder outputs = OutputPlan.builder(mode);
+    for (String dir : targets(spec)) {
+      outputs.output("output", dir);
+    }
+    OutputPlan plan = outputs.build();
+    try {
+      java.util.Optional<String> skipped = plan.prepare();
+      if (skipped.isPresent()) {
+        progress.println(skipped.get());
+        return null;
+      }
+    } catch (OutputPlan.RefusedException e) {
+      throw new UsageException(e.getMessage());
+    }
+    OutputGroup group = plan.group();
     Files.createDirectories(spec.output());
     Files.deleteIfExists(spec.output().resolve(MARKER));
+    try {
+      Report report = generate(spec, progress, group);
+      group.commitNow();
+      writeMarker(spec, report);
+      return report;
+    } catch (Exception | Error e) {
+      plan.abort();
+      throw e;
+    }
+  }
+
+  private static Report generate(Spec spec, PrintStream progress, OutputGroup group)
+      throws Exception {
     TripGenerator generator = new TripGenerator(spec.seed());
     Report report = new Report();
     report.output = spec.output();
@@ -178,7 +243,7 @@ public final class SampleData {
           tasks.add(
               pool.submit(
                   () -> {
-                    writeMonth(spec, generator, service, month, count, report);
+                    writeMonth(spec, generator, service, month, count, report, group);
                     synchronized (progress) {
                       progress.printf(
                           Locale.ROOT,
@@ -198,6 +263,10 @@ public final class SampleData {
     } finally {
       pool.shutdownNow();
     }
+    return report;
+  }
+
+  private static void writeMarker(Spec spec, Report report) throws IOException {
     Properties marker = new Properties();
     marker.setProperty("year", String.valueOf(spec.year()));
     marker.setProperty("seed", String.valueOf(spec.seed()));
@@ -210,18 +279,24 @@ public final class SampleData {
       marker.store(w, "written by tripflow generate");
     }
     Files.move(tmp, spec.output().resolve(MARKER), StandardCopyOption.ATOMIC_MOVE);
-    return report;
   }
 
   private static void writeMonth(
-      Spec spec, TripGenerator generator, Service service, int month, long count, Report report)
+      Spec spec,
+      TripGenerator generator,
+      Service service,
+      int month,
+      long count,
+      Report report,
+      OutputGroup group)
       throws IOException {
     String yyyy = String.valueOf(spec.year());
     String mm = String.format(Locale.ROOT, "%02d", month);
     if (spec.parquet()) {
-      Path dir = spec.output().resolve("pq").resolve(service.pathName()).resolve(yyyy).resolve(mm);
-      replaceDirectoryContents(dir);
+      String target = monthDir(spec, "pq", service, month).toString();
+      Path dir = Path.of(group.stagingOf(target));
       Iterator<Row> trips = generator.trips(service, spec.year(), month, count);
+      Map<String, Long> rows = new java.util.HashMap<>();
       int part = 0;
       do {
         Path file = dir.resolve(String.format(Locale.ROOT, "part-%05d.parquet", part++));
@@ -234,12 +309,15 @@ public final class SampleData {
           }
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        rows.put(file.toString(), written);
         report.files.get(service).incrementAndGet();
       } while (trips.hasNext());
+      // The generator counted what it wrote: no need to read the files back.
+      group.staged(target, f -> rows.getOrDefault(Path.of(f).toString(), -1L));
     }
     if (spec.csv()) {
-      Path dir = spec.output().resolve("raw").resolve(service.pathName()).resolve(yyyy).resolve(mm);
-      replaceDirectoryContents(dir);
+      String target = monthDir(spec, "raw", service, month).toString();
+      Path dir = Path.of(group.stagingOf(target));
       String name = service.pathName() + "_tripdata_" + yyyy + "_" + mm + ".csv.gz";
       Path tmp = dir.resolve("." + name + ".tmp.gz");
       SplittableRandom corrupt =
@@ -262,6 +340,7 @@ public final class SampleData {
           dir.resolve(name),
           StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
+      group.staged(target, f -> count);
       report.malformed.addAndGet(malformed);
       if (!spec.parquet()) {
         report.files.get(service).incrementAndGet();
@@ -301,19 +380,6 @@ public final class SampleData {
       }
     }
     return 0;
-  }
-
-  private static void replaceDirectoryContents(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          if (!p.equals(dir)) {
-            Files.delete(p);
-          }
-        }
-      }
-    }
-    Files.createDirectories(dir);
   }
 
   /**

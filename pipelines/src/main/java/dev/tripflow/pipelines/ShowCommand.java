@@ -1,6 +1,7 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.io.csv.CsvFormat;
+import dev.tripflow.io.csv.CsvRecordReader;
 import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.schema.SchemaInference;
@@ -10,18 +11,11 @@ import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.TablePrinter;
 import dev.tripflow.pipelines.cli.UsageException;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -39,7 +33,8 @@ final class ShowCommand implements Command {
         label = "Input",
         example = "data/pq/green/2020/01/*.parquet",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInput();
 
     void setInput(String value);
@@ -50,7 +45,9 @@ final class ShowCommand implements Command {
         label = "Rows to show",
         example = "5",
         regex = Forms.NON_NEGATIVE,
-        form = "a whole number")
+        form = "a whole number",
+        min = 0,
+        max = 1000000)
     int getLimit();
 
     void setLimit(int value);
@@ -104,18 +101,16 @@ final class ShowCommand implements Command {
     } else {
       String file = files.get(0).resourceId().toString();
       schema = SchemaInference.infer(file, 1000).schema();
-      InputStream in = Channels.newInputStream(FileSystems.open(files.get(0).resourceId()));
-      if (file.endsWith(".gz")) {
-        in = new GZIPInputStream(in);
-      }
-      try (BufferedReader reader =
-          new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-        List<String> header = CsvRows.headerOf(reader.readLine());
-        String line;
-        while (rows.size() < o.getLimit() && (line = reader.readLine()) != null) {
+      try (CsvRecordReader reader = CsvRecordReader.open(file)) {
+        List<String> header = CsvRows.headerOf(reader.next().text());
+        CsvRecordReader.Record record;
+        while (rows.size() < o.getLimit() && (record = reader.next()) != null) {
           List<String> fields;
           try {
-            fields = CsvFormat.split(line);
+            if (record.error() != null) {
+              continue;
+            }
+            fields = CsvFormat.split(record.text());
           } catch (CsvFormat.BadValueException e) {
             continue;
           }

@@ -2,11 +2,14 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.csv.FailOnTooManyBadRecords;
+import dev.tripflow.io.output.OutputPlan;
+import dev.tripflow.io.parquet.ColumnMapping;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
@@ -24,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
@@ -46,7 +50,7 @@ import org.apache.beam.sdk.values.Row;
 final class SqlCommand implements Command {
 
   /** Options of {@code tripflow sql}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Outputs.Options {
     @Description(
         "A table as NAME=GLOB (Parquet, or CSV with a header: .csv/.csv.gz, types inferred);"
             + " repeat for more tables")
@@ -54,7 +58,8 @@ final class SqlCommand implements Command {
         label = "Table",
         example = "trips=data/pq/green/*/*/*.parquet",
         regex = "^[A-Za-z_][A-Za-z0-9_]*=\\S.*$",
-        form = "NAME=GLOB")
+        form = "NAME=GLOB",
+        role = Param.Role.NAMED_INPUTS)
     List<String> getTable();
 
     void setTable(List<String> value);
@@ -66,7 +71,12 @@ final class SqlCommand implements Command {
     void setQuery(String value);
 
     @Description("A file holding the query, instead of --query")
-    @Param(label = "Query file", example = "report.sql", regex = Forms.PATH, form = Forms.PATH_FORM)
+    @Param(
+        label = "Query file",
+        example = "report.sql",
+        regex = Forms.PATH,
+        form = Forms.PATH_FORM,
+        role = Param.Role.SIDE_INPUT)
     String getQueryFile();
 
     void setQueryFile(String value);
@@ -77,7 +87,8 @@ final class SqlCommand implements Command {
         label = "Result output",
         example = "data/report/sql",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -88,7 +99,9 @@ final class SqlCommand implements Command {
         label = "Output files",
         example = "1",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 10000)
     int getShards();
 
     void setShards(int value);
@@ -127,16 +140,27 @@ final class SqlCommand implements Command {
     String path = first.resourceId().toString().toLowerCase(Locale.ROOT);
     boolean csv = path.endsWith(".csv") || path.endsWith(".csv.gz");
     Schema schema;
-    if (csv) {
-      schema = SchemaInference.infer(first.resourceId().toString(), 1000).schema();
-      // Inferred from a sample: let later rows be empty rather than dead letters.
-      Schema.Builder b = Schema.builder();
-      schema.getFields().forEach(f -> b.addNullableField(f.getName(), f.getType()));
-      schema = b.build();
-    } else {
-      try (ParquetRowFileReader r = ParquetRowFileReader.open(first, null)) {
-        schema = r.schema();
+    try {
+      if (csv) {
+        schema = SchemaInference.infer(first.resourceId().toString(), 1000).schema();
+        // Inferred from a sample: let later rows be empty rather than dead letters.
+        Schema.Builder b = Schema.builder();
+        schema.getFields().forEach(f -> b.addNullableField(f.getName(), f.getType()));
+        schema = b.build();
+      } else {
+        try (ParquetRowFileReader r = ParquetRowFileReader.open(first, null)) {
+          schema = r.schema();
+        }
       }
+      if (csv) {
+        for (Metadata f : files) {
+          CsvRows.requireHeader(f.resourceId().toString(), schema);
+        }
+      } else {
+        ParquetRows.requireColumns(files, schema, ColumnMapping.NONE);
+      }
+    } catch (IllegalArgumentException | IOException e) {
+      throw new UsageException("--table=" + spec + ": " + e.getMessage());
     }
     return new Table(name, glob, csv, schema);
   }
@@ -158,9 +182,6 @@ final class SqlCommand implements Command {
     if (o.getTable() == null || o.getTable().isEmpty()) {
       throw new UsageException("give at least one --table=NAME=GLOB");
     }
-    if (o.getShards() < 1) {
-      throw new UsageException("--shards must be at least 1, not " + o.getShards());
-    }
     Map<String, Table> tables = new LinkedHashMap<>();
     for (String spec : o.getTable()) {
       Table t = table(o, spec);
@@ -168,7 +189,10 @@ final class SqlCommand implements Command {
         throw new UsageException("--table: '" + t.name() + "' is given twice");
       }
     }
-    Paths.requireWritableDirectory("output", o.getOutput());
+    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    if (plan.isEmpty()) {
+      return 0;
+    }
 
     Instant start = Instant.now();
     Pipeline p = Pipeline.create(o);
@@ -199,14 +223,11 @@ final class SqlCommand implements Command {
     }
     result.apply(
         "WriteResult",
-        ParquetRows.write(o.getOutput())
-            .withNumShards(o.getShards())
-            .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
-    PipelineResult run = p.run();
-    run.waitUntilFinish();
+        ParquetRows.write(o.getOutput()).withNumShards(o.getShards()).in(plan.get().group()));
+    PipelineResult run = Outputs.run(p, plan.get());
     new RunSummary(name(), run)
         .line("tables", tables.size(), String.join(", ", tables.keySet()))
-        .counterLine("rows written", "rows_written", o.getOutput())
+        .outputLine("rows written", o.getOutput(), o.getOutput())
         .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
     return 0;
   }

@@ -2,6 +2,7 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Templates;
 import dev.tripflow.pipelines.cli.UsageException;
@@ -23,7 +24,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class TemplateCommand implements Command {
 
   /** Options of {@code tripflow template}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Outputs.Options {
     @Description("The command whose template to write, e.g. revenue-report")
     @Param(
         label = "Command",
@@ -39,7 +40,9 @@ final class TemplateCommand implements Command {
         label = "Output file",
         example = "revenue-report.json",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT_FILE,
+        fileKind = "template spec")
     String getOutput();
 
     void setOutput(String value);
@@ -62,7 +65,8 @@ final class TemplateCommand implements Command {
         label = "README to update",
         example = "README.md",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getReadme();
 
     void setReadme(String value);
@@ -139,7 +143,8 @@ final class TemplateCommand implements Command {
             : Templates.spec(command);
     if (o.getOutput() == null || o.getOutput().equals("-")) {
       out.print(text);
-    } else {
+    } else if (Outputs.prepare(o, out).isPresent()) { // empty: --mode=ignore, the file exists
+
       replace(Path.of(o.getOutput()), text);
       out.println(
           "wrote " + o.getOutput() + " (" + Templates.parameterCount(command) + " parameters)");

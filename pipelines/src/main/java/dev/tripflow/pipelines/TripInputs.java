@@ -6,6 +6,7 @@ import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.cli.UsageException;
 import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.pipelines.schedule.Schedule;
 import dev.tripflow.transforms.NormalizeTrips;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.schemas.Schema;
@@ -41,7 +43,8 @@ public final class TripInputs {
         label = "Green trips input",
         example = "gs://my-bucket/pq/green/{yyyy}/{MM}/*.parquet",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInputGreen();
 
     void setInputGreen(String value);
@@ -51,7 +54,8 @@ public final class TripInputs {
         label = "Yellow trips input",
         example = "gs://my-bucket/pq/yellow/{yyyy}/{MM}/*.parquet",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInputYellow();
 
     void setInputYellow(String value);
@@ -62,7 +66,8 @@ public final class TripInputs {
         label = "Sample data directory",
         example = "data",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getSampleData();
 
     void setSampleData(String value);
@@ -70,9 +75,10 @@ public final class TripInputs {
 
   /**
    * Fills in the sample data for inputs not given (generating it on first use) and checks that
-   * every input matches files.
+   * every input matches files and, when {@code columns} is given, that every file has the columns
+   * behind them (refusing, say, a report file given as trips).
    */
-  static void resolve(Options o, PrintStream out) throws Exception {
+  static void resolve(Options o, PrintStream out, Collection<String> columns) throws Exception {
     List<Period> periods = Schedule.periods(o);
     if (o.getInputGreen() == null || o.getInputYellow() == null) {
       Path sample = Path.of(o.getSampleData());
@@ -88,8 +94,50 @@ public final class TripInputs {
     }
     o.setInputGreen(Paths.directoryAsGlob(o.getInputGreen()));
     o.setInputYellow(Paths.directoryAsGlob(o.getInputYellow()));
-    Schedule.requireMatches(o, "inputGreen", o.getInputGreen(), periods);
-    Schedule.requireMatches(o, "inputYellow", o.getInputYellow(), periods);
+    List<Metadata> green = Schedule.requireMatches(o, "inputGreen", o.getInputGreen(), periods);
+    List<Metadata> yellow = Schedule.requireMatches(o, "inputYellow", o.getInputYellow(), periods);
+    if (columns != null) {
+      requireColumns("inputGreen", o.getInputGreen(), green, "green", columns);
+      requireColumns("inputYellow", o.getInputYellow(), yellow, "yellow", columns);
+    }
+  }
+
+  /** Checks every file of one service's input for the columns read from it. */
+  static void requireColumns(
+      String option,
+      String glob,
+      List<Metadata> files,
+      String service,
+      Collection<String> columns) {
+    List<String> common = commonColumns(columns);
+    try {
+      ParquetRows.requireColumns(files, TaxiSchemas.trips(common), mapping(service, common));
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new UsageException("--" + option + "=" + glob + ": " + e.getMessage());
+    }
+  }
+
+  private static List<String> commonColumns(Collection<String> columns) {
+    List<String> common = new ArrayList<>(columns);
+    common.remove("service_type");
+    return common;
+  }
+
+  /**
+   * How the reader fills the common columns from one service's files: renamed columns (the pickup
+   * and drop-off times) and the service as a constant.
+   */
+  private static ColumnMapping mapping(String service, List<String> common) {
+    // NormalizeTrips.of refuses a service it does not know.
+    NormalizeTrips.of(service);
+    ColumnMapping mapping = ColumnMapping.NONE.constant("service_type", service);
+    for (String c : common) {
+      String column = NormalizeTrips.sourceColumn(service, c);
+      if (!column.equals(c)) {
+        mapping = mapping.column(c, column);
+      }
+    }
+    return mapping;
   }
 
   /**
@@ -153,19 +201,11 @@ public final class TripInputs {
   static PCollection<Row> readTrips(
       Pipeline p, String service, Source source, Collection<String> columns) {
     String title = Character.toUpperCase(service.charAt(0)) + service.substring(1);
-    List<String> common = new ArrayList<>(columns);
-    common.remove("service_type");
     // The reader normalises as it reads (NormalizeTrips' renaming, widening and service type),
-    // saving a row and a step per trip. NormalizeTrips.of refuses a service it does not know.
-    NormalizeTrips.of(service);
+    // saving a row and a step per trip.
+    List<String> common = commonColumns(columns);
     Schema normalised = TaxiSchemas.trips(common);
-    ColumnMapping mapping = ColumnMapping.NONE.constant("service_type", service);
-    for (String c : common) {
-      String column = NormalizeTrips.sourceColumn(service, c);
-      if (!column.equals(c)) {
-        mapping = mapping.column(c, column);
-      }
-    }
+    ColumnMapping mapping = mapping(service, common);
     PCollection<Row> trips =
         p.apply(
             "Read" + title,

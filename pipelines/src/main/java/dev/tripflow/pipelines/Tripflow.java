@@ -160,7 +160,7 @@ public final class Tripflow {
       Command command, String[] args, PipelineOptions range, List<Period> periods, PrintStream out)
       throws Exception {
     if (range instanceof TripInputs.Options trips) {
-      TripInputs.resolve(trips, out);
+      TripInputs.resolve(trips, out, null);
     } else if (range instanceof IngestCommand.Options ingest && ingest.getInput() != null) {
       Schedule.requireMatches(ingest, "input", ingest.getInput(), periods);
     }

@@ -8,8 +8,12 @@ import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
 import dev.tripflow.io.gcs.KeyFileCredentials;
+import dev.tripflow.io.output.OutputGroup;
+import dev.tripflow.io.output.OutputPlan;
+import dev.tripflow.io.output.RowCounter;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,14 +46,15 @@ import org.apache.beam.sdk.options.Validation;
 final class UploadCommand implements Command {
 
   /** Options of {@code tripflow upload}. */
-  public interface Options extends GcsOptions {
+  public interface Options extends GcsOptions, Outputs.Options {
     @Description("Local directory (or single file) to upload")
     @Validation.Required
     @Param(
         label = "Local directory",
         example = "data/pq",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getFrom();
 
     void setFrom(String value);
@@ -59,7 +65,8 @@ final class UploadCommand implements Command {
         label = "Destination",
         example = "gs://my-bucket/pq",
         regex = "^gs://[a-z0-9][-_.a-z0-9]{0,221}(/.*)?$",
-        form = "gs://BUCKET[/PREFIX]")
+        form = "gs://BUCKET[/PREFIX]",
+        role = Param.Role.OUTPUT)
     String getTo();
 
     void setTo(String value);
@@ -70,7 +77,9 @@ final class UploadCommand implements Command {
         label = "Parallel uploads",
         example = "16",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 256)
     int getParallelUploads();
 
     void setParallelUploads(int value);
@@ -156,6 +165,16 @@ final class UploadCommand implements Command {
       throw new UsageException("--to=" + o.getTo() + ": bucket " + bucketName + " not found");
     }
 
+    // The files go to a staging prefix beside --to, and are moved in when all are there (with a
+    // _SUCCESS manifest listing them): --to is replaced as a whole, or not at all.
+    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    if (plan.isEmpty()) {
+      return 0;
+    }
+    OutputGroup group = plan.get().group();
+    String target = group.targets().get(0);
+    String staging = group.stagingOf(target);
+    String stagingPrefix = staging.substring(("gs://" + bucketName + "/").length()) + "/";
     long totalBytes = 0;
     for (Path f : files) {
       totalBytes += Files.size(f);
@@ -173,7 +192,7 @@ final class UploadCommand implements Command {
     AtomicLong bytes = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(o.getParallelUploads());
     List<Future<?>> futures = new ArrayList<>();
-    final String pre = prefix;
+    final String pre = stagingPrefix;
     boolean terminal = System.console() != null;
     long total = totalBytes;
     for (Path f : files) {
@@ -218,6 +237,11 @@ final class UploadCommand implements Command {
           throw new IOException("upload failed: " + c.getMessage(), c);
         }
       }
+      group.staged(target, RowCounter.UNKNOWN);
+      group.commitNow();
+    } catch (IOException | RuntimeException | Error e) {
+      plan.get().abort();
+      throw e;
     } finally {
       if (terminal) {
         System.err.println();

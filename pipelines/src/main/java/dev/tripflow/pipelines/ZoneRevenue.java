@@ -2,10 +2,12 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.csv.FailOnTooManyBadRecords;
+import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;
+import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RunSummary;
@@ -17,6 +19,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
@@ -41,14 +44,15 @@ public final class ZoneRevenue {
   private ZoneRevenue() {}
 
   /** Options of {@code tripflow zone-revenue}. */
-  public interface Options extends PipelineOptions {
+  public interface Options extends Outputs.Options {
     @Description("Parquet rows with an integer zone column, e.g. the hourly-revenue output")
     @Default.String("data/report/hourly/total/*.parquet")
     @Param(
         label = "Input",
         example = "data/report/hourly/total/*.parquet",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.INPUT)
     String getInput();
 
     void setInput(String value);
@@ -59,7 +63,8 @@ public final class ZoneRevenue {
         label = "Zone lookup",
         example = "taxi_zone_lookup.csv",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.SIDE_INPUT)
     String getZones();
 
     void setZones(String value);
@@ -81,7 +86,8 @@ public final class ZoneRevenue {
         label = "Output",
         example = "data/report/hourly/zones",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getOutput();
 
     void setOutput(String value);
@@ -92,7 +98,8 @@ public final class ZoneRevenue {
         label = "Unmatched output",
         example = "data/report/hourly/zones-unmatched",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.OUTPUT)
     String getUnmatchedOutput();
 
     void setUnmatchedOutput(String value);
@@ -148,6 +155,8 @@ public final class ZoneRevenue {
       Schema schema;
       try (ParquetRowFileReader r = ParquetRowFileReader.open(files.get(0), null)) {
         schema = r.schema();
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
       }
       if (!schema.hasField(o.getZoneColumn())) {
         throw new UsageException(
@@ -158,31 +167,42 @@ public final class ZoneRevenue {
                 + ")");
       }
       if (o.getZones() != null) {
-        Paths.requireMatches(o, "zones", o.getZones());
+        for (Metadata zones : Paths.requireMatches(o, "zones", o.getZones())) {
+          try {
+            CsvRows.requireHeader(zones.resourceId().toString(), TaxiSchemas.ZONES);
+          } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new UsageException("--zones=" + o.getZones() + ": " + e.getMessage());
+          }
+        }
       }
-      String unmatchedDir =
-          o.getUnmatchedOutput() != null ? o.getUnmatchedOutput() : o.getOutput() + "-unmatched";
-      Paths.requireWritableDirectory("output", o.getOutput());
-      Paths.requireWritableDirectory("unmatchedOutput", unmatchedDir);
+      if (o.getUnmatchedOutput() == null) {
+        o.setUnmatchedOutput(o.getOutput() + "-unmatched");
+      }
+      String unmatchedDir = o.getUnmatchedOutput();
+      try {
+        ParquetRows.requireColumns(files, schema, dev.tripflow.io.parquet.ColumnMapping.NONE);
+      } catch (IllegalArgumentException | java.io.IOException e) {
+        throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
+      }
+      Optional<OutputPlan> plan = Outputs.prepare(o, out);
+      if (plan.isEmpty()) {
+        return 0;
+      }
 
       Instant start = Instant.now();
       Pipeline p = Pipeline.create(o);
       PCollectionTuple result = apply(p, o.getInput(), schema, o.getZones(), o.getZoneColumn());
       result
           .get(EnrichWithZones.MATCHED)
-          .apply(
-              "WriteEnriched",
-              ParquetRows.write(o.getOutput())
-                  .withRowsWrittenCounter(RunSummary.NAMESPACE, "rows_written"));
+          .apply("WriteEnriched", ParquetRows.write(o.getOutput()).in(plan.get().group()));
       result
           .get(EnrichWithZones.UNMATCHED)
-          .apply("WriteUnmatched", ParquetRows.write(unmatchedDir));
-      PipelineResult run = p.run();
-      run.waitUntilFinish();
+          .apply("WriteUnmatched", ParquetRows.write(unmatchedDir).in(plan.get().group()));
+      PipelineResult run = Outputs.run(p, plan.get());
       new RunSummary(name(), run)
           .counterLine("rows read", "rows_read", o.getInput())
-          .counterLine("rows written", "rows_written", o.getOutput())
-          .counterLine("unmatched", "unmatched_zones", unmatchedDir)
+          .outputLine("rows written", o.getOutput(), o.getOutput())
+          .outputLine("unmatched", unmatchedDir, unmatchedDir)
           .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
       return 0;
     }

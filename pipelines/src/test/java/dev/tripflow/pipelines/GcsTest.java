@@ -78,7 +78,15 @@ public class GcsTest {
       localFiles = s.filter(Files::isRegularFile).count();
     }
     long uploaded = gcs.list("taxi").stream().filter(n -> n.startsWith(prefix + "/pq/")).count();
-    assertEquals(localFiles, uploaded);
+    // every file, and the manifest listing them
+    assertEquals(localFiles + 1, uploaded);
+    String manifest =
+        new String(
+            gcs.read("taxi", prefix + "/pq/_SUCCESS"), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(manifest, manifest.contains("green/2020/01/part-00000.parquet"));
+    assertFalse(
+        "markers left behind: " + gcs.list("taxi"),
+        gcs.list("taxi").stream().anyMatch(n -> n.contains(".run-") || n.contains(".commit-")));
 
     String base = "gs://taxi/" + prefix + "/pq/";
     Cli.ok(

@@ -273,7 +273,7 @@ public class ScheduleTest {
 
   @Test
   public void aFailedPeriodSaysWhichPeriodsWereWritten() throws Exception {
-    // March's green files become unreadable after the range was checked: make one corrupt
+    // March's green files are unreadable: February runs, March is refused before its own work
     Path march = data.resolveSibling("corrupt");
     copyTree(data, march);
     try (var files = Files.list(march.resolve("pq/green/2020/03"))) {
@@ -293,10 +293,11 @@ public class ScheduleTest {
             },
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(err.toString(StandardCharsets.UTF_8), 1, code);
+    assertEquals(err.toString(StandardCharsets.UTF_8), 2, code);
     assertThat(
         out.toString(StandardCharsets.UTF_8),
         containsString("period 2020-03 failed; written: 2020-02"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("not a readable Parquet file"));
     assertTrue(Files.isDirectory(Path.of(out("failing"), "2020-02")));
     assertFalse(Files.exists(Path.of(out("failing"), "2020-03")));
     assertFalse(Files.exists(Path.of(out("failing"), "2020-04")));

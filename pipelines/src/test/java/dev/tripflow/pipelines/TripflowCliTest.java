@@ -79,14 +79,22 @@ public class TripflowCliTest {
         "--inputGreen=" + missing + ": no files match");
     err.reset();
     Path parquet = tmp.newFile("x.parquet").toPath();
+    assertOneLineError(
+        run("revenue-report", "--inputGreen=" + parquet, "--inputYellow=" + parquet),
+        "--inputGreen=" + parquet + ": " + parquet + ": not a readable Parquet file");
+    err.reset();
+    Path trips = tmp.newFolder("trips").toPath();
+    try (DuckDbOracle duck = new DuckDbOracle()) {
+      ForeignTlcFiles.write(duck, trips);
+    }
     Path file = tmp.newFile("a-file").toPath();
     assertOneLineError(
         run(
             "revenue-report",
-            "--inputGreen=" + parquet,
-            "--inputYellow=" + parquet,
+            "--inputGreen=" + trips.resolve("green.parquet"),
+            "--inputYellow=" + trips.resolve("yellow.parquet"),
             "--output=" + file),
-        "--output=" + file + ": exists and is not a directory");
+        "--output=" + file + ": exists and is a file, not a directory");
     err.reset();
     assertOneLineError(
         run("ingest", "--input=" + parquet, "--schema=taxis", "--output=" + tmp.getRoot()),
@@ -98,20 +106,39 @@ public class TripflowCliTest {
     assertTrue(Files.exists(parquet));
   }
 
-  /** A job that fails (a file that is not Parquet) exits 1 with a line naming the file. */
+  /**
+   * A job that fails while it runs (a fraction in an integer column, which only reading the rows
+   * finds) exits 1 with a line naming the file and column, and writes nothing.
+   */
   @Test
   public void failedJobExitsOne() throws Exception {
-    Path bad = tmp.getRoot().toPath().resolve("bad.parquet");
-    Files.writeString(bad, "not parquet at all");
+    Path trips = tmp.newFolder("trips").toPath();
+    Path bad = trips.resolve("bad.parquet");
+    try (DuckDbOracle duck = new DuckDbOracle()) {
+      ForeignTlcFiles.write(duck, trips);
+      duck.execute(
+          "COPY (SELECT * REPLACE (CAST(PULocationID + 0.5 AS DOUBLE) AS PULocationID) FROM"
+              + " read_parquet('"
+              + trips.resolve("green.parquet")
+              + "')) TO '"
+              + bad
+              + "' (FORMAT PARQUET)");
+    }
+    Path out = tmp.getRoot().toPath().resolve("out");
     int code =
         run(
             "revenue-report",
             "--inputGreen=" + bad,
-            "--inputYellow=" + bad,
-            "--output=" + tmp.getRoot().toPath().resolve("out"));
+            "--inputYellow=" + trips.resolve("yellow.parquet"),
+            "--output=" + out);
     assertEquals(stderr(), 1, code);
-    assertTrue(stderr(), stderr().contains("bad.parquet: not a readable Parquet file"));
-    assertTrue(Files.notExists(tmp.getRoot().toPath().resolve("out")));
+    assertTrue(stderr(), stderr().contains("bad.parquet: column 'PULocationID'"));
+    assertTrue(Files.notExists(out));
+    try (var siblings = Files.list(tmp.getRoot().toPath())) {
+      assertTrue(
+          "nothing of the run is left",
+          siblings.noneMatch(p -> p.getFileName().toString().startsWith(".out.")));
+    }
   }
 
   /** {@code --name value} is read like {@code --name=value}; a bad value still names its option. */

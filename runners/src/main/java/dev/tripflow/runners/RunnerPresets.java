@@ -1,5 +1,6 @@
 package dev.tripflow.runners;
 
+import dev.tripflow.runners.partitioned.PartitionedPipelineOptions;
 import dev.tripflow.runners.partitioned.PartitionedRunner;
 import java.util.Set;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -23,10 +24,16 @@ public final class RunnerPresets {
    * Applies the batch presets of the selected runner. {@code explicitOptions} holds the option
    * names the user gave on the command line; those are never overridden.
    *
+   * <p>PartitionedRunner: its options' ranges are checked ({@code --partitions} 1 to 1024), so a
+   * wrong value stops the command before any work.
+   *
    * <p>DirectRunner: the immutability and encodability checks, which copy and encode every element
    * for testing purposes, are turned off for production runs.
    */
   public static void apply(PipelineOptions options, Set<String> explicitOptions) {
+    if (options.getRunner() == PartitionedRunner.class) {
+      PartitionedPipelineOptions.validate(options);
+    }
     if (options.getRunner() == DirectRunner.class) {
       DirectOptions direct = options.as(DirectOptions.class);
       if (!explicitOptions.contains("enforceImmutability")) {

@@ -1,5 +1,6 @@
 package dev.tripflow.transforms;
 
+import dev.tripflow.spi.ColumnOptions;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +68,12 @@ public final class TaxiSchemas {
           .addNullableField("improvement_surcharge", FieldType.DOUBLE)
           .addNullableField("total_amount", FieldType.DOUBLE)
           .addNullableField("congestion_surcharge", FieldType.DOUBLE)
-          .addNullableField("airport_fee", FieldType.DOUBLE)
+          // Only files from 2021 on have it: the 2020 files the course reads are complete without.
+          .addField(
+              Schema.Field.nullable("airport_fee", FieldType.DOUBLE)
+                  .withOptions(
+                      Schema.Options.builder()
+                          .setOption(ColumnOptions.OPTIONAL, FieldType.BOOLEAN, true)))
           .build();
 
   /** High-volume for-hire vehicle trips (FHVHV), the 2021 columns the course uses. */

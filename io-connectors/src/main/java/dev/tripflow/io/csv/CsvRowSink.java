@@ -1,5 +1,6 @@
 package dev.tripflow.io.csv;
 
+import dev.tripflow.io.output.RowCounter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -44,5 +45,30 @@ public final class CsvRowSink implements FileIO.Sink<Row> {
   @Override
   public void flush() throws IOException {
     writer.close();
+  }
+
+  /** Counts a written file's records (its header and blank lines left out), for its manifest. */
+  public static RowCounter records() {
+    return new Records();
+  }
+
+  private static final class Records implements RowCounter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long rows(String file) throws IOException {
+      long n = 0;
+      try (CsvRecordReader r = CsvRecordReader.open(file)) {
+        if (r.next() == null) {
+          return 0;
+        }
+        for (CsvRecordReader.Record rec; (rec = r.next()) != null; ) {
+          if (rec.error() != null || !rec.text().isBlank()) {
+            n++;
+          }
+        }
+      }
+      return n;
+    }
   }
 }

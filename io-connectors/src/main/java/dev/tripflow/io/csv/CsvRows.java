@@ -1,10 +1,8 @@
 package dev.tripflow.io.csv;
 
-import java.io.BufferedReader;
+import dev.tripflow.spi.ColumnOptions;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,10 +35,13 @@ import org.apache.beam.sdk.values.TupleTagList;
  * read transparently. Columns are matched to schema fields by name (case-insensitively), so the
  * header's order does not matter and extra columns are ignored.
  *
- * <p>Nothing is dropped silently: a line with the wrong number of fields or a value that does not
- * parse goes to {@link Result#deadLetters()} with its file, line number, reason and raw text, and
- * is counted. Blank lines are skipped and not counted as bad. A missing header column is null when
- * the field is nullable; a missing required column fails the file with one clear line.
+ * <p>Records follow RFC 4180: a quoted field may hold commas, doubled quotes and line breaks, so a
+ * record may span lines ({@link CsvRecordReader}). Nothing is dropped silently: a record with the
+ * wrong number of fields, a value that does not parse or bytes that are not UTF-8 goes to {@link
+ * Result#deadLetters()} with its file, the number of its first line, the reason and the raw text,
+ * and is counted. Blank lines are skipped and not counted. Every column of the schema must be in
+ * the header (unless its field has the option {@link ColumnOptions#OPTIONAL}); a missing one fails
+ * the file with one line naming it, and {@link #requireHeader} checks that before a run.
  *
  * <pre>{@code
  * CsvRows.Result csv = p.apply(CsvRows.read("raw/fhvhv/2021/01/*.csv.gz", TaxiSchemas.FHVHV));
@@ -77,7 +78,10 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
     return new CsvRows(glob, schema, "tripflow", "csv");
   }
 
-  /** Names the counters {@code <prefix>_rows_read} and {@code <prefix>_bad_records}. */
+  /**
+   * Names the counters {@code <prefix>_rows_read} (every record read, rejected ones included) and
+   * {@code <prefix>_bad_records} (the dead letters).
+   */
   public CsvRows withCounters(String namespace, String prefix) {
     return new CsvRows(glob, schema, namespace, prefix);
   }
@@ -154,6 +158,11 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
       this.columns = fieldOfColumn.length;
     }
 
+    /**
+     * Matches header names to the schema's fields, ignoring case.
+     *
+     * @throws IllegalArgumentException naming the file and the first schema column the header lacks
+     */
     static HeaderMap of(List<String> header, Schema schema, String file) {
       Map<String, Integer> byName = new HashMap<>();
       for (int i = 0; i < schema.getFieldCount(); i++) {
@@ -169,12 +178,12 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
         }
       }
       for (int f = 0; f < seen.length; f++) {
-        if (!seen[f] && !schema.getField(f).getType().getNullable()) {
+        if (!seen[f] && !isOptional(schema.getField(f))) {
           throw new IllegalArgumentException(
               file
                   + ": the header has no column '"
                   + schema.getField(f).getName()
-                  + "', which the schema requires (header: "
+                  + "' of the schema (header: "
                   + String.join(",", header)
                   + ")");
         }
@@ -183,8 +192,44 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
     }
   }
 
+  /** Whether a file may lack the column of {@code field}. */
+  static boolean isOptional(Schema.Field field) {
+    Schema.Options o = field.getOptions();
+    return o.hasOption(ColumnOptions.OPTIONAL)
+        && Boolean.TRUE.equals(o.getValue(ColumnOptions.OPTIONAL, Boolean.class));
+  }
+
   /**
-   * Parses one data line into the values of {@code schema}, or throws with the reason.
+   * Checks, before a run, that a CSV file's header has every column of {@code schema}.
+   *
+   * @throws IllegalArgumentException naming the file and the missing column
+   * @throws IOException naming the file when it cannot be read
+   */
+  public static void requireHeader(String file, Schema schema) throws IOException {
+    try (CsvRecordReader reader = CsvRecordReader.open(file)) {
+      readHeader(reader, schema, file);
+    }
+  }
+
+  /** The header's mapping, or null for an empty file. */
+  private static HeaderMap readHeader(CsvRecordReader reader, Schema schema, String name)
+      throws IOException {
+    CsvRecordReader.Record header = reader.next();
+    if (header == null) {
+      return null;
+    }
+    if (header.error() != null) {
+      throw new IllegalArgumentException(name + ": line 1 (header): " + header.error());
+    }
+    try {
+      return HeaderMap.of(headerOf(header.text()), schema, name);
+    } catch (CsvFormat.BadValueException e) {
+      throw new IllegalArgumentException(name + ": line 1 (header): " + e.getMessage());
+    }
+  }
+
+  /**
+   * Parses one record into the values of {@code schema}, or throws with the reason.
    *
    * @return the row's values, in schema order
    */
@@ -246,44 +291,36 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
     @ProcessElement
     public void process(@Element ReadableFile file, MultiOutputReceiver out) throws IOException {
       String name = file.getMetadata().resourceId().toString();
-      try (BufferedReader reader =
-          new BufferedReader(
-              new InputStreamReader(Channels.newInputStream(file.open()), StandardCharsets.UTF_8),
-              1 << 16)) {
-        String headerLine = reader.readLine();
-        if (headerLine == null) {
+      // The channel is already decompressed (by the file name's extension).
+      try (CsvRecordReader reader =
+          new CsvRecordReader(Channels.newInputStream(file.open()), name)) {
+        HeaderMap header = readHeader(reader, schema, name);
+        if (header == null) {
           return; // an empty file has no rows
         }
-        if (headerLine.startsWith("\uFEFF")) {
-          headerLine = headerLine.substring(1);
-        }
-        HeaderMap header;
-        try {
-          header = HeaderMap.of(CsvFormat.split(headerLine), schema, name);
-        } catch (CsvFormat.BadValueException e) {
-          throw new IllegalArgumentException(name + ": line 1 (header): " + e.getMessage());
-        }
-        long lineNo = 1;
-        long pending = 0; // good rows not yet added to the counter
-        String line;
-        while ((line = reader.readLine()) != null) {
-          lineNo++;
-          if (line.isBlank()) {
+        long pending = 0; // records read, not yet added to the counter
+        CsvRecordReader.Record record;
+        while ((record = reader.next()) != null) {
+          String line = record.text();
+          if (record.error() == null && line.isBlank()) {
             continue;
           }
+          if (++pending == 4096) {
+            rowsRead.inc(pending);
+            pending = 0;
+          }
           try {
+            if (record.error() != null) {
+              throw new CsvFormat.BadValueException(record.error());
+            }
             Object[] values = parseLine(line, header, schema);
             out.get(good).output(Row.withSchema(schema).attachValues(Arrays.asList(values)));
-            if (++pending == 4096) {
-              rowsRead.inc(pending);
-              pending = 0;
-            }
           } catch (CsvFormat.BadValueException e) {
             badRecords.inc();
             out.get(bad)
                 .output(
                     Row.withSchema(DEAD_LETTER_SCHEMA)
-                        .addValues(name, lineNo, e.getMessage(), line)
+                        .addValues(name, record.line(), e.getMessage(), line)
                         .build());
           }
         }

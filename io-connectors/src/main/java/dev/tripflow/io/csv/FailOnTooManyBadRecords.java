@@ -52,7 +52,7 @@ public final class FailOnTooManyBadRecords extends PTransform<PCollection<Row>, 
             count
                 + " bad records, more than --maxBadRecords="
                 + max
-                + " allows (see the dead-letter output)");
+                + " allows; no output was replaced");
       }
       out.output(count);
     }

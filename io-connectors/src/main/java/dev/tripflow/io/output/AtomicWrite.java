@@ -2,26 +2,17 @@ package dev.tripflow.io.output;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.Combine;
@@ -33,37 +24,37 @@ import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.PCollection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes a collection through a {@link FileIO.Sink} into a directory that is replaced as a whole:
  * shards go to a staging directory beside the target, and only when every shard is written (and
- * every commit gate is complete) does one commit step swap the staging directory in and delete the
- * old target. A run that fails before the commit leaves the target as it was.
+ * every commit gate is complete) does one commit step swap the staging directory in. A run that
+ * fails before the commit leaves the target as it was. The committed directory holds the files and
+ * a {@code _SUCCESS} {@link Manifest} listing them with their row counts.
  *
- * <p>Files are named {@code part-00000<suffix>}, {@code part-00001<suffix>}, ... The output is the
- * list of final file paths, one element, so later steps can {@code Wait.on} it.
+ * <p>Files are named {@code part-00000<suffix>}, {@code part-00001<suffix>}, ... Applied on its
+ * own, the write commits itself: its output is the target, once committed. Applied {@link #in in}
+ * an {@link OutputGroup}, it only stages, and the group's one commit step swaps in every output of
+ * the run together.
  *
- * <p>On local disks the swap is two directory renames. Object stores such as {@code gs://} have no
- * directory rename: there the old objects are deleted and the staged ones copied in, so a reader
- * could see a partial directory during that step. Staging directories that a crashed run left
- * behind ({@code .<name>.staging-*}) are removed by the next commit once a day old.
+ * <p>On its own, the write refuses (when the pipeline is built) to replace a directory that is not
+ * empty and was not written by tripflow: it would otherwise delete files it never wrote.
  *
  * <pre>{@code
  * rows.apply(AtomicWrite.via(new ParquetRowSink(schema), ".parquet").to("out/report").withNumShards(1));
  * }</pre>
  */
-public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection<List<String>>> {
+public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(AtomicWrite.class);
 
   private final FileIO.Sink<T> sink;
   private final String suffix;
   private final String target;
   private final int numShards;
   private final Concatenation concatenation;
+  private final RowCounter counter;
   private final transient List<PCollection<?>> gates;
+  private final transient OutputGroup group;
 
   private AtomicWrite(
       FileIO.Sink<T> sink,
@@ -71,24 +62,28 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
       String target,
       int numShards,
       Concatenation concatenation,
-      List<PCollection<?>> gates) {
+      RowCounter counter,
+      List<PCollection<?>> gates,
+      OutputGroup group) {
     this.sink = sink;
     this.suffix = suffix;
     this.target = target;
     this.numShards = numShards;
     this.concatenation = concatenation;
+    this.counter = counter;
     this.gates = gates;
+    this.group = group;
   }
 
   /** Writes through {@code sink}, naming files with {@code suffix} (e.g. {@code .parquet}). */
   public static <T> AtomicWrite<T> via(FileIO.Sink<T> sink, String suffix) {
-    return new AtomicWrite<>(sink, suffix, null, 1, null, List.of());
+    return new AtomicWrite<>(sink, suffix, null, 1, null, RowCounter.UNKNOWN, List.of(), null);
   }
 
   /** The directory to replace. */
   public AtomicWrite<T> to(String targetDirectory) {
     return new AtomicWrite<>(
-        sink, suffix, stripSlash(targetDirectory), numShards, concatenation, gates);
+        sink, suffix, stripSlash(targetDirectory), numShards, concatenation, counter, gates, group);
   }
 
   /** How many files to write (at least 1); 1 writes a single file. */
@@ -96,7 +91,7 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     if (shards < 1) {
       throw new IllegalArgumentException("number of shards must be at least 1, not " + shards);
     }
-    return new AtomicWrite<>(sink, suffix, target, shards, concatenation, gates);
+    return new AtomicWrite<>(sink, suffix, target, shards, concatenation, counter, gates, group);
   }
 
   /**
@@ -106,7 +101,18 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
    * first grouped into one shard and written by one worker, as {@code FileIO} does.
    */
   public AtomicWrite<T> concatenatedBy(Concatenation joiner) {
-    return new AtomicWrite<>(sink, suffix, target, numShards, joiner, gates);
+    return new AtomicWrite<>(sink, suffix, target, numShards, joiner, counter, gates, group);
+  }
+
+  /** How the manifest counts the rows of a written file (the sink's format knows). */
+  public AtomicWrite<T> countedBy(RowCounter rows) {
+    return new AtomicWrite<>(sink, suffix, target, numShards, concatenation, rows, gates, group);
+  }
+
+  /** Stages the directory only; {@code outputs} commits it with the run's other outputs. */
+  public AtomicWrite<T> in(OutputGroup outputs) {
+    return new AtomicWrite<>(
+        sink, suffix, target, numShards, concatenation, counter, gates, outputs);
   }
 
   /** Joins files written by one sink into one file of the same format. */
@@ -125,7 +131,7 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
   public AtomicWrite<T> withCommitGate(PCollection<?>... gateCollections) {
     List<PCollection<?>> all = new ArrayList<>(gates);
     all.addAll(List.of(gateCollections));
-    return new AtomicWrite<>(sink, suffix, target, numShards, concatenation, all);
+    return new AtomicWrite<>(sink, suffix, target, numShards, concatenation, counter, all, group);
   }
 
   private static String stripSlash(String dir) {
@@ -136,21 +142,22 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     return d;
   }
 
-  /** The staging directory for a target: hidden, beside it, unique per pipeline. */
-  static String stagingFor(String target, String runId) {
-    int slash = target.lastIndexOf('/');
-    String parent = slash < 0 ? "" : target.substring(0, slash + 1);
-    String name = slash < 0 ? target : target.substring(slash + 1);
-    return parent + "." + name + ".staging-" + runId;
-  }
-
   @Override
-  public PCollection<List<String>> expand(PCollection<T> input) {
+  public PCollection<String> expand(PCollection<T> input) {
     if (target == null) {
       throw new IllegalStateException("AtomicWrite needs .to(targetDirectory)");
     }
-    String runId = UUID.randomUUID().toString().substring(0, 8);
-    String staging = stagingFor(target, runId);
+    GroupCommit.Run run;
+    String resolved;
+    if (group != null) {
+      resolved = group.member(target);
+      run = group.run();
+    } else {
+      resolved = OutputPlan.normalize(target);
+      OutputPlan.recoverAndRequireReplaceable(resolved);
+      run = new GroupCommit.Run(GroupCommit.newRunId(), List.of(resolved));
+    }
+    String staging = GroupCommit.staging(resolved, run.id());
     String prefix = "part-";
     PCollection<String> files;
     if (numShards == 1
@@ -184,12 +191,32 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     if (!gates.isEmpty()) {
       files = files.apply("WaitForGates", Wait.on(gates.toArray(new PCollection<?>[0])));
     }
-    return files
-        // One element listing every written file (an empty list when nothing was written).
-        .apply("CollectFileNames", Combine.globally(new ListStrings()))
-        .setCoder(ListCoder.of(StringUtf8Coder.of()))
-        .apply("CommitDirectory", ParDo.of(new CommitFn<>(sink, staging, target, suffix)))
-        .setCoder(ListCoder.of(StringUtf8Coder.of()));
+    PCollection<String> staged =
+        files
+            // One element listing every written file (an empty list when nothing was written).
+            .apply("CollectFileNames", Combine.globally(new ListStrings()))
+            .setCoder(ListCoder.of(StringUtf8Coder.of()))
+            .apply(
+                "FinishStaging",
+                ParDo.of(new FinishStagingFn<>(sink, counter, resolved, run, suffix)))
+            .setCoder(StringUtf8Coder.of());
+    if (group != null) {
+      group.add(resolved, staged);
+      return staged;
+    }
+    return OutputGroup.commitStep(staged, run)
+        .apply("CommittedTarget", ParDo.of(new FirstFn()))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  /** The one target of a lone write's commit. */
+  static final class FirstFn extends DoFn<List<String>, String> {
+    private static final long serialVersionUID = 1L;
+
+    @ProcessElement
+    public void process(@Element List<String> targets, OutputReceiver<String> out) {
+      out.output(targets.get(0));
+    }
   }
 
   /**
@@ -288,7 +315,7 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     }
   }
 
-  /** Gathers the written file names into one sorted list. */
+  /** Gathers strings into one sorted list. */
   static final class ListStrings extends Combine.CombineFn<String, List<String>, List<String>> {
     private static final long serialVersionUID = 1L;
 
@@ -318,138 +345,64 @@ public final class AtomicWrite<T> extends PTransform<PCollection<T>, PCollection
     }
   }
 
-  /** Swaps the staging directory in for the target. Runs once, after every shard is written. */
-  static final class CommitFn<T> extends DoFn<List<String>, List<String>> {
+  /**
+   * Completes the staging directory: drops the writers' temporary files, writes one empty file when
+   * nothing was written (an output is always a valid, readable directory), counts every file's rows
+   * from the file itself and writes the {@code _SUCCESS} manifest. Outputs the target.
+   */
+  static final class FinishStagingFn<T> extends DoFn<List<String>, String> {
     private static final long serialVersionUID = 1L;
     private final FileIO.Sink<T> sink;
-    private final String staging;
+    private final RowCounter counter;
     private final String target;
+    private final GroupCommit.Run run;
     private final String suffix;
 
-    CommitFn(FileIO.Sink<T> sink, String staging, String target, String suffix) {
+    FinishStagingFn(
+        FileIO.Sink<T> sink,
+        RowCounter counter,
+        String target,
+        GroupCommit.Run run,
+        String suffix) {
       this.sink = sink;
-      this.staging = staging;
+      this.counter = counter;
       this.target = target;
+      this.run = run;
       this.suffix = suffix;
     }
 
     @ProcessElement
-    public void process(@Element List<String> written, OutputReceiver<List<String>> out)
+    public void process(@Element List<String> written, OutputReceiver<String> out)
         throws IOException {
-      List<String> stagedNames = new ArrayList<>();
-      for (String f : written) {
-        stagedNames.add(f.substring(f.lastIndexOf('/') + 1));
+      String staging = GroupCommit.staging(target, run.id());
+      Store store = Store.of(staging);
+      if (Manifest.of(target).map(m -> m.run().equals(run.id())).orElse(false)) {
+        out.output(target); // committed by an earlier attempt of the whole run's last steps
+        return;
       }
-      if (stagedNames.isEmpty()) {
-        // No shard was written (no input): the output is still one valid, empty file.
+      store.deleteRecursively(Store.child(staging, ".tmp"));
+      List<String> names = new ArrayList<>();
+      for (String f : written) {
+        names.add(f.substring(f.lastIndexOf('/') + 1));
+      }
+      if (names.isEmpty()) {
         String name = "part-00000" + suffix;
-        ResourceId empty = FileSystems.matchNewResource(staging + "/" + name, false);
+        ResourceId empty = FileSystems.matchNewResource(Store.child(staging, name), false);
         try (var channel = FileSystems.create(empty, "application/octet-stream")) {
           sink.open(channel);
           sink.flush();
         }
-        stagedNames.add(name);
+        names.add(name);
       }
-      List<String> finalFiles = new ArrayList<>();
-      for (String n : stagedNames) {
-        finalFiles.add(target + "/" + n);
+      List<Manifest.FileEntry> entries = new ArrayList<>();
+      for (String n : names) {
+        String file = Store.child(staging, n);
+        long bytes = FileSystems.matchSingleFileSpec(file).sizeBytes();
+        entries.add(new Manifest.FileEntry(n, counter.rows(file), bytes));
       }
-      if (isLocal(target)) {
-        commitLocal();
-      } else {
-        commitRemote(stagedNames);
-      }
-      LOG.info("wrote {} file(s) to {}", finalFiles.size(), target);
-      out.output(finalFiles);
-    }
-
-    private static boolean isLocal(String path) {
-      return !path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || path.startsWith("file://");
-    }
-
-    private static Path local(String path) {
-      return Path.of(path.startsWith("file://") ? path.substring("file://".length()) : path);
-    }
-
-    private void commitLocal() throws IOException {
-      Path stagingDir = local(staging);
-      Path targetDir = local(target);
-      deleteRecursively(stagingDir.resolve(".tmp"));
-      if (!Files.isDirectory(stagingDir)) {
-        if (Files.isDirectory(targetDir)) {
-          return; // an earlier attempt of this step already committed
-        }
-        throw new IOException("staging directory " + stagingDir + " is missing");
-      }
-      Path old = null;
-      if (Files.exists(targetDir)) {
-        old = targetDir.resolveSibling("." + targetDir.getFileName() + ".old-" + UUID.randomUUID());
-        Files.move(targetDir, old, StandardCopyOption.ATOMIC_MOVE);
-      }
-      try {
-        Files.move(stagingDir, targetDir, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        if (old != null) {
-          Files.move(old, targetDir, StandardCopyOption.ATOMIC_MOVE); // put the old output back
-        }
-        throw e;
-      }
-      if (old != null) {
-        deleteRecursively(old);
-      }
-      removeStaleStaging(targetDir);
-    }
-
-    private static void removeStaleStaging(Path targetDir) {
-      Path parent = targetDir.toAbsolutePath().getParent();
-      String prefix = "." + targetDir.getFileName() + ".";
-      Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
-      try (Stream<Path> siblings = Files.list(parent)) {
-        for (Path p : siblings.toList()) {
-          String n = p.getFileName().toString();
-          if (n.startsWith(prefix)
-              && (n.contains(".staging-") || n.contains(".old-"))
-              && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
-            deleteRecursively(p);
-          }
-        }
-      } catch (IOException e) {
-        LOG.warn(
-            "could not clean stale staging directories beside {}: {}", targetDir, e.toString());
-      }
-    }
-
-    private void commitRemote(List<String> stagedNames) throws IOException {
-      List<ResourceId> existing = new ArrayList<>();
-      for (Metadata m : FileSystems.match(target + "/**", EmptyMatchTreatment.ALLOW).metadata()) {
-        existing.add(m.resourceId());
-      }
-      FileSystems.delete(existing, StandardMoveOptions.IGNORE_MISSING_FILES);
-      List<ResourceId> from = new ArrayList<>();
-      List<ResourceId> to = new ArrayList<>();
-      for (String n : stagedNames) {
-        from.add(FileSystems.matchNewResource(staging + "/" + n, false));
-        to.add(FileSystems.matchNewResource(target + "/" + n, false));
-      }
-      FileSystems.rename(from, to, StandardMoveOptions.IGNORE_MISSING_FILES);
-      List<ResourceId> leftovers = new ArrayList<>();
-      for (Metadata m : FileSystems.match(staging + "/**", EmptyMatchTreatment.ALLOW).metadata()) {
-        leftovers.add(m.resourceId());
-      }
-      FileSystems.delete(leftovers, StandardMoveOptions.IGNORE_MISSING_FILES);
-    }
-
-    private static void deleteRecursively(Path dir) {
-      if (!Files.exists(dir)) {
-        return;
-      }
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot delete " + dir, e);
-      }
+      Manifest manifest = new Manifest(run.id(), entries, run.targets());
+      store.writeAtomically(Store.child(staging, Manifest.NAME), manifest.toJson());
+      out.output(target);
     }
   }
 }

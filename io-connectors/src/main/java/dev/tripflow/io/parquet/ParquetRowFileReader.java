@@ -1,5 +1,6 @@
 package dev.tripflow.io.parquet;
 
+import dev.tripflow.spi.ColumnOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,8 +25,10 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Reads one Parquet file as Beam rows of a target schema, decoding only the columns the target
- * names (matched by name, exactly first, then ignoring case). A target field the file lacks is null
- * when nullable, an error otherwise; every error names the file and column.
+ * names (matched by name, exactly first, then ignoring case). A file that lacks a column the target
+ * names is refused (a report file given as trips would otherwise read as rows of nulls), unless the
+ * field has the option {@link ColumnOptions#OPTIONAL}; so is a column whose type does not convert.
+ * Every error names the file and the column.
  *
  * <pre>{@code
  * try (ParquetRowFileReader r = ParquetRowFileReader.open(path, null)) { // the file's own schema
@@ -71,13 +74,15 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
         String columnName = mapping.columnOf(f.getName());
         Type column = find(fileType, columnName);
         if (column == null) {
-          if (!f.getType().getNullable()) {
+          if (!f.getType().getNullable() || !isOptional(f)) {
             throw new IllegalArgumentException(
                 name
-                    + ": column '"
-                    + f.getName()
-                    + "' is required but the file has no such column"
-                    + (columnName.equals(f.getName()) ? "" : " '" + columnName + "'"));
+                    + ": no column '"
+                    + columnName
+                    + "'"
+                    + (columnName.equals(f.getName()) ? "" : " (read as " + f.getName() + ")")
+                    + ", which is needed; the file has "
+                    + String.join(", ", columnNames(fileType)));
           }
           continue;
         }
@@ -107,6 +112,18 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
       reader.close();
       throw e;
     }
+  }
+
+  private static boolean isOptional(Field f) {
+    Schema.Options o = f.getOptions();
+    return o.hasOption(ColumnOptions.OPTIONAL)
+        && Boolean.TRUE.equals(o.getValue(ColumnOptions.OPTIONAL, Boolean.class));
+  }
+
+  private static List<String> columnNames(MessageType fileType) {
+    List<String> names = new ArrayList<>();
+    fileType.getFields().forEach(t -> names.add(t.getName()));
+    return names.size() <= 24 ? names : names.subList(0, 24);
   }
 
   private static Type find(MessageType fileType, String name) {

@@ -1,6 +1,8 @@
 package dev.tripflow.io.parquet;
 
 import dev.tripflow.io.output.AtomicWrite;
+import dev.tripflow.io.output.OutputGroup;
+import dev.tripflow.io.output.RowCounter;
 import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.io.FileIO;
@@ -44,6 +46,25 @@ public final class ParquetRows {
     return new Read(java.util.List.copyOf(globs), target, null, null, ColumnMapping.NONE);
   }
 
+  /**
+   * Checks, before a run, that every file has the columns the read needs, with types that convert:
+   * the same checks the read makes when it opens each file.
+   *
+   * @throws IllegalArgumentException naming the file and the column
+   * @throws IOException naming a file that is not readable Parquet
+   */
+  public static void requireColumns(
+      List<org.apache.beam.sdk.io.fs.MatchResult.Metadata> files,
+      Schema target,
+      ColumnMapping mapping)
+      throws IOException {
+    for (org.apache.beam.sdk.io.fs.MatchResult.Metadata file : files) {
+      try (ParquetRowFileReader r = ParquetRowFileReader.open(file, target, mapping)) {
+        // opening checks the footer's columns against the target
+      }
+    }
+  }
+
   /** Reads already matched files as rows of target. */
   public static ReadFiles readFiles(Schema target) {
     return new ReadFiles(target, null, null, ColumnMapping.NONE);
@@ -51,7 +72,7 @@ public final class ParquetRows {
 
   /** Writes rows into {@code directory}, replacing it atomically. */
   public static Write write(String directory) {
-    return new Write(directory, 1, null, null);
+    return new Write(directory, 1);
   }
 
   /** Reads a glob of Parquet files. */
@@ -219,52 +240,69 @@ public final class ParquetRows {
   }
 
   /** Writes rows as Parquet into a directory replaced atomically. */
-  public static final class Write extends PTransform<PCollection<Row>, PCollection<List<String>>> {
+  public static final class Write extends PTransform<PCollection<Row>, PCollection<String>> {
     private static final long serialVersionUID = 1L;
     private final String directory;
     private final int shards;
-    private final String namespace;
-    private final String counter;
     private final transient PCollection<?>[] gates;
+    private final transient OutputGroup group;
 
-    Write(String directory, int shards, String namespace, String counter) {
-      this(directory, shards, namespace, counter, new PCollection<?>[0]);
+    Write(String directory, int shards) {
+      this(directory, shards, new PCollection<?>[0], null);
     }
 
-    private Write(
-        String directory, int shards, String namespace, String counter, PCollection<?>[] gates) {
+    private Write(String directory, int shards, PCollection<?>[] gates, OutputGroup group) {
       this.directory = directory;
       this.shards = shards;
-      this.namespace = namespace;
-      this.counter = counter;
       this.gates = gates;
+      this.group = group;
     }
 
     /** Number of files (1 = one file, like Spark's coalesce(1)). */
     public Write withNumShards(int n) {
-      return new Write(directory, n, namespace, counter, gates);
-    }
-
-    /** Counts rows written in the Beam counter {@code namespace:name}. */
-    public Write withRowsWrittenCounter(String namespace, String name) {
-      return new Write(directory, shards, namespace, name, gates);
+      return new Write(directory, n, gates, group);
     }
 
     /** Replaces the directory only once these collections are complete. */
     public Write withCommitGate(PCollection<?>... gateCollections) {
-      return new Write(directory, shards, namespace, counter, gateCollections);
+      return new Write(directory, shards, gateCollections, group);
+    }
+
+    /** Only stages the directory: {@code outputs} commits it with the run's other outputs. */
+    public Write in(OutputGroup outputs) {
+      return new Write(directory, shards, gates, outputs);
     }
 
     @Override
-    public PCollection<List<String>> expand(PCollection<Row> rows) {
+    public PCollection<String> expand(PCollection<Row> rows) {
       Schema schema = rows.getSchema();
-      return rows.apply(
-          "WriteParquet",
-          AtomicWrite.via(new ParquetRowSink(schema, namespace, counter), ".parquet")
+      AtomicWrite<Row> write =
+          AtomicWrite.via(new ParquetRowSink(schema), ".parquet")
               .to(directory)
               .withNumShards(shards)
               .concatenatedBy(new ParquetConcatenation(schema))
-              .withCommitGate(gates));
+              .countedBy(new FooterRows())
+              .withCommitGate(gates);
+      return rows.apply("WriteParquet", group == null ? write : write.in(group));
+    }
+  }
+
+  /** Counts a Parquet file's rows from its footer, for a manifest. */
+  public static RowCounter footerRows() {
+    return new FooterRows();
+  }
+
+  /** A Parquet file's rows, from its footer. */
+  static final class FooterRows implements RowCounter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long rows(String file) throws IOException {
+      org.apache.beam.sdk.io.fs.MatchResult.Metadata m =
+          org.apache.beam.sdk.io.FileSystems.matchSingleFileSpec(file);
+      try (ParquetRowFileReader r = ParquetRowFileReader.open(m, null)) {
+        return r.rowCount();
+      }
     }
   }
 }

@@ -1,19 +1,14 @@
 package dev.tripflow.io.schema;
 
 import dev.tripflow.io.csv.CsvFormat;
+import dev.tripflow.io.csv.CsvRecordReader;
 import dev.tripflow.io.csv.CsvRows;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
@@ -233,28 +228,37 @@ public final class SchemaInference {
     if (sampleRows < 1) {
       throw new IllegalArgumentException("--sampleRows must be at least 1, not " + sampleRows);
     }
-    InputStream in =
-        Channels.newInputStream(
-            FileSystems.open(FileSystems.matchSingleFileSpec(path).resourceId()));
-    if (path.endsWith(".gz")) {
-      in = new GZIPInputStream(in, 1 << 16);
-    }
-    try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    try (CsvRecordReader reader = CsvRecordReader.open(path)) {
       return infer(reader, sampleRows, path);
     }
   }
 
-  /** Infers from a reader positioned at the header line. */
-  public static InferredSchema infer(BufferedReader reader, int sampleRows, String source)
+  /** Infers from CSV text (tests, small inputs). */
+  public static InferredSchema infer(String csvText, int sampleRows, String source)
       throws IOException {
-    String headerLine = reader.readLine();
-    if (headerLine == null) {
+    try (CsvRecordReader reader =
+        new CsvRecordReader(
+            new java.io.ByteArrayInputStream(csvText.getBytes(StandardCharsets.UTF_8)), source)) {
+      return infer(reader, sampleRows, source);
+    }
+  }
+
+  /**
+   * Infers from a reader positioned at the header. Records that cannot be read (a wrong number of
+   * fields, bytes that are not UTF-8) are skipped and counted.
+   */
+  public static InferredSchema infer(CsvRecordReader reader, int sampleRows, String source)
+      throws IOException {
+    CsvRecordReader.Record headerRecord = reader.next();
+    if (headerRecord == null) {
       throw new IllegalArgumentException(source + ": empty file, no header line");
+    }
+    if (headerRecord.error() != null) {
+      throw new IllegalArgumentException(source + ": line 1 (header): " + headerRecord.error());
     }
     List<String> header;
     try {
-      header = CsvRows.headerOf(headerLine);
+      header = CsvRows.headerOf(headerRecord.text());
     } catch (CsvFormat.BadValueException e) {
       throw new IllegalArgumentException(source + ": line 1 (header): " + e.getMessage());
     }
@@ -264,8 +268,13 @@ public final class SchemaInference {
     }
     long sampled = 0;
     long skipped = 0;
-    String line;
-    while (sampled < sampleRows && (line = reader.readLine()) != null) {
+    CsvRecordReader.Record record;
+    while (sampled < sampleRows && (record = reader.next()) != null) {
+      String line = record.text();
+      if (record.error() != null) {
+        skipped++;
+        continue;
+      }
       if (line.isBlank()) {
         continue;
       }

@@ -96,19 +96,122 @@ public class CsvRowsTest {
     pipeline.run().waitUntilFinish();
   }
 
-  /** A required column missing from the header fails with a line naming file and column. */
+  /**
+   * A schema column missing from the header fails with a line naming file and column, whether the
+   * field is nullable or not; a field marked optional may be missing (null in every row).
+   */
   @Test
-  public void missingRequiredColumnFails() throws Exception {
+  public void missingColumnFailsUnlessOptional() throws Exception {
     Path file = tmp.getRoot().toPath().resolve("x.csv");
     Files.writeString(file, "a,b\n1,2\n");
-    Schema needsC = Schema.builder().addField("c", FieldType.INT64).build();
+    for (Schema needsC :
+        List.of(
+            Schema.builder().addField("c", FieldType.INT64).build(),
+            Schema.builder()
+                .addNullableField("a", FieldType.INT64)
+                .addNullableField("c", FieldType.INT64)
+                .build())) {
+      Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+      p.apply(CsvRows.read(file.toString(), needsC));
+      Pipeline.PipelineExecutionException e =
+          assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+      assertTrue(
+          e.getCause().getMessage(),
+          e.getCause().getMessage().contains("x.csv: the header has no column 'c' of the schema"));
+      IllegalArgumentException before =
+          assertThrows(
+              IllegalArgumentException.class, () -> CsvRows.requireHeader(file.toString(), needsC));
+      assertTrue(
+          before.getMessage(), before.getMessage().contains("x.csv: the header has no column 'c'"));
+    }
+    Schema optionalC =
+        Schema.builder()
+            .addNullableField("a", FieldType.INT64)
+            .addField(
+                Schema.Field.nullable("c", FieldType.INT64)
+                    .withOptions(
+                        Schema.Options.builder()
+                            .setOption(
+                                dev.tripflow.spi.ColumnOptions.OPTIONAL, FieldType.BOOLEAN, true)))
+            .build();
+    CsvRows.requireHeader(file.toString(), optionalC);
+    PAssert.that(pipeline.apply(CsvRows.read(file.toString(), optionalC)).rows())
+        .containsInAnyOrder(Row.withSchema(optionalC).addValues(1L, null).build());
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * RFC 4180: a quoted field holds line breaks, so one record spans lines, and its dead letter
+   * names its first line; bytes that are not UTF-8 are a dead letter with the reason; the lines
+   * after an unterminated quote are read again on their own.
+   */
+  @Test
+  public void multiLineRecordsInvalidUtf8AndUnterminatedQuotes() throws Exception {
+    Path file = tmp.getRoot().toPath().resolve("multi.csv");
+    byte[] bad = "9,z,1.0,B\u00e9,2021-01-01 00:00:00\n".getBytes(StandardCharsets.UTF_8);
+    bad[10] = (byte) 0xff; // é is bytes 10 and 11 (from 1): C3 FF is not UTF-8
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    bytes.writeBytes(
+        ("zone,extra,distance,base,pickup\r\n"
+                + "1,\"two\nlines\",1.5,\"B\r\n1\",2021-01-01 00:33:44\r\n"
+                + "2,x,oops,B2,2021-01-01 00:00:00\n"
+                + "3,\"a\nb\",2.5,B3,2021-01-02 00:00:00\n")
+            .getBytes(StandardCharsets.UTF_8));
+    bytes.writeBytes(bad);
+    bytes.writeBytes(
+        ("4,\"never closed,1,B4,2021-01-03 00:00:00\n" + "5,x,1,B5,2021-01-04 00:00:00\n")
+            .getBytes(StandardCharsets.UTF_8));
+    Files.write(file, bytes.toByteArray());
+    CsvRows.Result csv = pipeline.apply(CsvRows.read(file.toString(), FHV));
+    PAssert.that(csv.rows())
+        .containsInAnyOrder(
+            fhv("B\r\n1", "2021-01-01T00:33:44", 1L, 1.5),
+            fhv("B3", "2021-01-02T00:00:00", 3L, 2.5),
+            fhv("B5", "2021-01-04T00:00:00", 5L, 1.0));
+    PAssert.that(csv.deadLetters())
+        .containsInAnyOrder(
+            Row.withSchema(CsvRows.DEAD_LETTER_SCHEMA)
+                .addValues(
+                    file.toString(),
+                    5L,
+                    "column 'distance': not a DOUBLE: 'oops'",
+                    "2,x,oops,B2,2021-01-01 00:00:00")
+                .build(),
+            Row.withSchema(CsvRows.DEAD_LETTER_SCHEMA)
+                .addValues(
+                    file.toString(),
+                    8L,
+                    "invalid UTF-8 at byte 10",
+                    "9,z,1.0,B\ufffd\ufffd,2021-01-01 00:00:00")
+                .build(),
+            Row.withSchema(CsvRows.DEAD_LETTER_SCHEMA)
+                .addValues(
+                    file.toString(),
+                    9L,
+                    "unterminated quoted field",
+                    "4,\"never closed,1,B4,2021-01-03 00:00:00")
+                .build());
+    pipeline.run().waitUntilFinish();
+  }
+
+  /** A truncated gzip file fails the read with a line naming the file. */
+  @Test
+  public void truncatedGzipNamesTheFile() throws Exception {
+    StringBuilder text = new StringBuilder("zone,extra,distance,base,pickup\n");
+    for (int i = 0; i < 20000; i++) {
+      text.append(i).append(",x,1.5,B").append(i).append(",2021-01-01 00:33:44\n");
+    }
+    Path whole = gzip("whole.csv.gz", text.toString());
+    byte[] all = Files.readAllBytes(whole);
+    Path cut = tmp.getRoot().toPath().resolve("cut.csv.gz");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    p.apply(CsvRows.read(file.toString(), needsC));
+    p.apply(CsvRows.read(cut.toString(), FHV));
     Pipeline.PipelineExecutionException e =
         assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
-    assertTrue(
-        e.getCause().getMessage(),
-        e.getCause().getMessage().contains("x.csv: the header has no column 'c'"));
+    String message = e.getCause().getMessage();
+    assertTrue(message, message.startsWith(cut + ": cannot be read after line "));
+    assertTrue(message, message.contains("truncated"));
   }
 
   /** More bad records than allowed fails the run; as many as allowed passes. */
@@ -124,7 +227,7 @@ public class CsvRowsTest {
         assertThrows(
             Pipeline.PipelineExecutionException.class, () -> strict.run().waitUntilFinish());
     assertEquals(
-        "3 bad records, more than --maxBadRecords=2 allows (see the dead-letter output)",
+        "3 bad records, more than --maxBadRecords=2 allows; no output was replaced",
         e.getCause().getMessage());
     PAssert.thatSingleton(
             pipeline

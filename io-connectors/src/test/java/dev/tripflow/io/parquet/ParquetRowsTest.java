@@ -1,7 +1,6 @@
 package dev.tripflow.io.parquet;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -168,7 +167,7 @@ public class ParquetRowsTest {
         missing.getMessage(),
         missing
             .getMessage()
-            .endsWith("column 'key' is required but the file has no such column 'nope'"));
+            .contains("all.parquet: no column 'nope' (read as key), which is needed"));
   }
 
   /** The same rows give the same bytes. */
@@ -218,7 +217,12 @@ public class ParquetRowsTest {
             .addNullableField("amount", FieldType.DOUBLE)
             .addNullableField("count", FieldType.DOUBLE)
             .addNullableField("pickup", FieldType.logicalType(SqlTypes.DATETIME))
-            .addNullableField("missing", FieldType.STRING)
+            .addField(
+                Schema.Field.nullable("missing", FieldType.STRING)
+                    .withOptions(
+                        Schema.Options.builder()
+                            .setOption(
+                                dev.tripflow.spi.ColumnOptions.OPTIONAL, FieldType.BOOLEAN, true)))
             .build();
     List<Row> expected = new ArrayList<>();
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
@@ -254,6 +258,18 @@ public class ParquetRowsTest {
     PAssert.that(pipeline.apply(ParquetRows.read(file.toString(), target)))
         .containsInAnyOrder(expected);
     pipeline.run().waitUntilFinish();
+
+    // Without the option, a column the file lacks is refused, naming the file and the column.
+    Schema strict =
+        Schema.builder()
+            .addNullableField("zone", FieldType.INT64)
+            .addNullableField("missing", FieldType.STRING)
+            .build();
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> ParquetRowFileReader.open(file, strict));
+    assertTrue(
+        refused.getMessage(),
+        refused.getMessage().contains("foreign.parquet: no column 'missing', which is needed"));
   }
 
   /** A required column the file lacks, or a fraction into an integer, names file and column. */
@@ -264,7 +280,8 @@ public class ParquetRowsTest {
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class, () -> ParquetRowFileReader.open(file, needsMissing));
-    assertTrue(missing.getMessage(), missing.getMessage().contains("all.parquet: column 'nope'"));
+    assertTrue(
+        missing.getMessage(), missing.getMessage().contains("all.parquet: no column 'nope'"));
     Schema fractionAsLong = Schema.builder().addNullableField("d", FieldType.INT64).build();
     try (ParquetRowFileReader r = ParquetRowFileReader.open(file, fractionAsLong)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::next);
@@ -277,36 +294,65 @@ public class ParquetRowsTest {
     assertTrue(type.getMessage(), type.getMessage().contains("column 's': cannot read Parquet"));
   }
 
-  /** Writing replaces the target directory with exactly the new shards. */
-  @Test
-  public void writeReplacesDirectory() throws Exception {
-    Path out = tmp.getRoot().toPath().resolve("out");
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("stale.parquet"), "old");
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+  private static List<Row> numbered(int n) {
     List<Row> rows = new ArrayList<>();
-    for (long i = 0; i < 100; i++) {
+    for (long i = 0; i < n; i++) {
       rows.add(
           Row.withSchema(ALL_TYPES).addValues(i, null, null, "r" + i, null, null, null).build());
     }
+    return rows;
+  }
+
+  private static void write(Path out, List<Row> rows, int shards) {
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     p.apply(Create.of(rows).withRowSchema(ALL_TYPES))
-        .apply(ParquetRows.write(out.toString()).withNumShards(3));
+        .apply(ParquetRows.write(out.toString()).withNumShards(shards));
     p.run().waitUntilFinish();
-    List<String> names;
-    try (Stream<Path> files = Files.list(out)) {
-      names = files.map(f -> f.getFileName().toString()).sorted().toList();
+  }
+
+  private static List<String> names(Path dir) throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
     }
-    assertEquals(List.of("part-00000.parquet", "part-00001.parquet", "part-00002.parquet"), names);
+  }
+
+  /**
+   * Writing replaces tripflow's own output with exactly the new shards and their manifest; a
+   * directory tripflow did not write is refused when the pipeline is built, untouched.
+   */
+  @Test
+  public void writeReplacesDirectory() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("out");
+    write(out, numbered(5), 2);
+    assertEquals(List.of("_SUCCESS", "part-00000.parquet", "part-00001.parquet"), names(out));
+    write(out, numbered(100), 3);
+    assertEquals(
+        List.of("_SUCCESS", "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"),
+        names(out));
     long total = 0;
-    for (String n : names) {
-      try (ParquetRowFileReader r = ParquetRowFileReader.open(out.resolve(n), ALL_TYPES)) {
-        total += r.rowCount();
+    for (String n : names(out)) {
+      if (n.endsWith(".parquet")) {
+        try (ParquetRowFileReader r = ParquetRowFileReader.open(out.resolve(n), ALL_TYPES)) {
+          total += r.rowCount();
+        }
       }
     }
     assertEquals(100, total);
-    try (Stream<Path> siblings = Files.list(tmp.getRoot().toPath())) {
-      assertFalse(siblings.anyMatch(f -> f.getFileName().toString().contains("staging")));
-    }
+    assertEquals(100, dev.tripflow.io.output.Manifest.require(out.toString()).rows());
+    assertEquals(List.of("out"), names(tmp.getRoot().toPath()));
+
+    Path foreign = tmp.newFolder("foreign").toPath();
+    Files.writeString(foreign.resolve("stale.parquet"), "old");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    PCollection<Row> rows = p.apply(Create.of(numbered(3)).withRowSchema(ALL_TYPES));
+    IllegalArgumentException refused =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> rows.apply(ParquetRows.write(foreign.toString())));
+    assertTrue(
+        refused.getMessage(),
+        refused.getMessage().contains("foreign: exists and was not written by tripflow"));
+    assertEquals(List.of("stale.parquet"), names(foreign));
   }
 
   /** No rows still gives one valid, empty file. */
@@ -325,12 +371,13 @@ public class ParquetRowsTest {
     }
   }
 
-  /** A pipeline failing before the commit leaves the existing target untouched. */
+  /** A pipeline failing before the commit leaves the existing output as it was, byte for byte. */
   @Test
   public void failedRunLeavesTargetAlone() throws Exception {
     Path out = tmp.getRoot().toPath().resolve("keep");
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("part-00000.parquet"), "previous output");
+    write(out, numbered(7), 1);
+    byte[] data = Files.readAllBytes(out.resolve("part-00000.parquet"));
+    byte[] manifest = Files.readAllBytes(out.resolve("_SUCCESS"));
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     PCollection<Row> rows = p.apply(Create.of(allTypesRows()).withRowSchema(ALL_TYPES));
     PCollection<String> failingGate =
@@ -346,9 +393,9 @@ public class ParquetRowsTest {
                     }));
     rows.apply(ParquetRows.write(out.toString()).withCommitGate(failingGate));
     assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
-    assertEquals("previous output", Files.readString(out.resolve("part-00000.parquet")));
-    try (Stream<Path> files = Files.list(out)) {
-      assertEquals(1, files.count());
-    }
+    assertTrue(
+        java.util.Arrays.equals(data, Files.readAllBytes(out.resolve("part-00000.parquet"))));
+    assertTrue(java.util.Arrays.equals(manifest, Files.readAllBytes(out.resolve("_SUCCESS"))));
+    assertEquals(List.of("_SUCCESS", "part-00000.parquet"), names(out));
   }
 }

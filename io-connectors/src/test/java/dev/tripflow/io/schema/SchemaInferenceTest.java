@@ -4,8 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.StringReader;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
@@ -22,8 +20,7 @@ public class SchemaInferenceTest {
   /** Integers, decimals, timestamps, booleans, strings and nullability from a sample. */
   @Test
   public void infersTypesAndNullability() throws Exception {
-    SchemaInference.InferredSchema inferred =
-        SchemaInference.infer(new BufferedReader(new StringReader(SAMPLE)), 1000, "sample.csv");
+    SchemaInference.InferredSchema inferred = SchemaInference.infer(SAMPLE, 1000, "sample.csv");
     Schema expected =
         Schema.builder()
             .addField("VendorID", FieldType.INT64)
@@ -51,8 +48,7 @@ public class SchemaInferenceTest {
   /** Only the first sampleRows lines are used. */
   @Test
   public void sampleSizeLimitsTheLines() throws Exception {
-    SchemaInference.InferredSchema inferred =
-        SchemaInference.infer(new BufferedReader(new StringReader(SAMPLE)), 1, "sample.csv");
+    SchemaInference.InferredSchema inferred = SchemaInference.infer(SAMPLE, 1, "sample.csv");
     assertEquals(1, inferred.sampledRows());
     assertEquals(FieldType.STRING, inferred.schema().getField("store_and_fwd_flag").getType());
   }

@@ -37,12 +37,36 @@ public final class OptionsParser {
       String label,
       String example,
       String regex,
-      String form) {
+      String form,
+      long min,
+      long max) {
     /** Whether {@code value} has the form this option declares. */
     public boolean accepts(String value) {
       return java.util.regex.Pattern.compile(regex, java.util.regex.Pattern.DOTALL)
           .matcher(value)
           .matches();
+    }
+
+    /** Whether a whole number is within the option's declared bounds (other values are). */
+    public boolean inRange(String value) {
+      if (min == Long.MIN_VALUE && max == Long.MAX_VALUE) {
+        return true;
+      }
+      try {
+        long v = Long.parseLong(value.trim());
+        return v >= min && v <= max;
+      } catch (NumberFormatException e) {
+        return false; // too large for a long: out of any bounds
+      }
+    }
+
+    /** The declared bounds, for an error message. */
+    public String range() {
+      return max == Long.MAX_VALUE
+          ? "a whole number of at least " + min
+          : min == Long.MIN_VALUE
+              ? "a whole number of at most " + max
+              : "a whole number from " + min + " to " + max;
     }
 
     /** The expected form, for an error message. */
@@ -91,7 +115,11 @@ public final class OptionsParser {
     if (!given.contains("runner")) {
       options.setRunner(RunnerPresets.defaultRunner());
     }
-    RunnerPresets.apply(options, given);
+    try {
+      RunnerPresets.apply(options, given);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(command + ": " + firstLine(e.getMessage()));
+    }
     dev.tripflow.pipelines.cluster.ClusterRunners.apply(options);
     try {
       dev.tripflow.io.gcs.KeyFileCredentials.apply(options);
@@ -122,6 +150,10 @@ public final class OptionsParser {
         continue; // Beam's own options: Beam checks them
       }
       String value = eq < 0 ? "true" : arg.substring(eq + 1);
+      if (doc.accepts(value) && !doc.inRange(value)) {
+        throw new UsageException(
+            command + ": --" + name + "=" + value + ": expected " + doc.range());
+      }
       if (!doc.accepts(value)) {
         throw new UsageException(
             command
@@ -136,59 +168,64 @@ public final class OptionsParser {
     }
   }
 
-  /** The options that name local files or directories (sql's --table holds name=path pairs). */
-  static final Set<String> PATH_OPTIONS =
-      Set.of(
-          "input",
-          "inputGreen",
-          "inputYellow",
-          "sampleData",
-          "model",
-          "schemaFile",
-          "output",
-          "outputGreen",
-          "outputYellow",
-          "deadLetterOutput",
-          "from");
-
   /**
    * Makes relative local paths absolute, against this process's working directory: the workers of a
    * cluster job run elsewhere (a TaskManager's directory is its cluster's), and must read and write
-   * the files the user meant. Remote paths ({@code gs://...}) are left as they are.
+   * the files the user meant. Every option with a path {@link Param#role role} is one; remote paths
+   * ({@code gs://...}) are left as they are.
    */
   static void absolutePaths(PipelineOptions options, Class<? extends PipelineOptions> type) {
     PipelineOptions view = options.as(type);
-    for (Method getter : type.getMethods()) {
-      String name = propertyName(getter);
-      if (name == null || !getter.getDeclaringClass().getName().startsWith("dev.tripflow.")) {
+    for (Map.Entry<String, Param> e : Roles.of(type).entrySet()) {
+      String name = e.getKey();
+      Param.Role role = e.getValue().role();
+      if (role == Param.Role.NONE) {
         continue;
       }
+      Method getter = getter(type, name);
       try {
-        if (PATH_OPTIONS.contains(name) && getter.getReturnType() == String.class) {
+        if (getter.getReturnType() == String.class) {
           String value = (String) getter.invoke(view);
           String abs = absolute(value);
           if (abs != null && !abs.equals(value)) {
-            type.getMethod(
-                    "set" + Character.toUpperCase(name.charAt(0)) + name.substring(1), String.class)
-                .invoke(view, abs);
+            setter(type, name, String.class).invoke(view, abs);
           }
-        } else if (name.equals("table") && getter.getReturnType() == List.class) {
+        } else if (getter.getReturnType() == List.class) {
           @SuppressWarnings("unchecked")
-          List<String> pairs = (List<String>) getter.invoke(view);
-          if (pairs == null) {
+          List<String> values = (List<String>) getter.invoke(view);
+          if (values == null) {
             continue;
           }
           List<String> out = new ArrayList<>();
-          for (String pair : pairs) {
-            int eq = pair.indexOf('=');
-            out.add(eq < 0 ? pair : pair.substring(0, eq + 1) + absolute(pair.substring(eq + 1)));
+          for (String v : values) {
+            int eq = role == Param.Role.NAMED_INPUTS ? v.indexOf('=') : -1;
+            out.add(eq < 0 ? absolute(v) : v.substring(0, eq + 1) + absolute(v.substring(eq + 1)));
           }
-          type.getMethod("setTable", List.class).invoke(view, out);
+          setter(type, name, List.class).invoke(view, out);
         }
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("option --" + name + " of " + type.getName(), e);
+      } catch (ReflectiveOperationException ex) {
+        throw new IllegalStateException("option --" + name + " of " + type.getName(), ex);
       }
     }
+  }
+
+  private static Method getter(Class<?> type, String name) {
+    String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    try {
+      return type.getMethod("get" + cap);
+    } catch (NoSuchMethodException e) {
+      try {
+        return type.getMethod("is" + cap);
+      } catch (NoSuchMethodException e2) {
+        throw new IllegalStateException("no getter for --" + name + " in " + type.getName());
+      }
+    }
+  }
+
+  private static Method setter(Class<?> type, String name, Class<?> valueType)
+      throws NoSuchMethodException {
+    return type.getMethod(
+        "set" + Character.toUpperCase(name.charAt(0)) + name.substring(1), valueType);
   }
 
   private static String absolute(String value) {
@@ -358,9 +395,9 @@ public final class OptionsParser {
               param == null ? property : param.label(),
               param == null ? "" : param.example(),
               hasRegex ? param.regex() : implied[0],
-              param != null && !param.form().isEmpty()
-                  ? param.form()
-                  : hasRegex ? "" : implied[1]));
+              param != null && !param.form().isEmpty() ? param.form() : hasRegex ? "" : implied[1],
+              param == null ? Long.MIN_VALUE : param.min(),
+              param == null ? Long.MAX_VALUE : param.max()));
     }
     List<OptionDoc> out = new ArrayList<>(docs.values());
     out.sort(Comparator.comparing((OptionDoc o) -> !o.required()));
@@ -379,7 +416,9 @@ public final class OptionsParser {
             "Runner",
             "PartitionedRunner",
             "^[A-Za-z_$][A-Za-z0-9_$.]*$",
-            "a runner's class name"));
+            "a runner's class name",
+            Long.MIN_VALUE,
+            Long.MAX_VALUE));
     return out;
   }
 

@@ -34,4 +34,37 @@ public @interface Param {
    * Whether a template run must supply it (besides options marked {@code @Validation.Required}).
    */
   boolean required() default false;
+
+  /**
+   * What the option's value is to the run: the launcher makes every path absolute, checks inputs
+   * and outputs against each other and applies {@code --mode} to the outputs, all from this.
+   */
+  Role role() default Role.NONE;
+
+  /** For a whole number: the smallest value accepted. */
+  long min() default Long.MIN_VALUE;
+
+  /** For a whole number: the largest value accepted (a value beyond it is refused before work). */
+  long max() default Long.MAX_VALUE;
+
+  /** For {@link Role#OUTPUT_FILE}: what the file holds, e.g. "duration model". */
+  String fileKind() default "";
+
+  /** The roles of options. */
+  enum Role {
+    /** Not a path. */
+    NONE,
+    /** Data the run reads: a file, a directory or a glob. */
+    INPUT,
+    /** Inputs given as {@code NAME=GLOB} pairs (sql's tables). */
+    NAMED_INPUTS,
+    /** A single file the run reads besides its data (a model, a lookup, a query). */
+    SIDE_INPUT,
+    /** A directory the run replaces as a whole, committed with the run's other outputs. */
+    OUTPUT,
+    /** A single file the run writes. */
+    OUTPUT_FILE,
+    /** Any other local path (a working directory, a jar): made absolute, not checked. */
+    PATH
+  }
 }

@@ -14,12 +14,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public final class Paths {
   private Paths() {}
 
-  /**
-   * Whether the option {@code name} holds paths: one of the options whose relative local paths the
-   * launcher makes absolute, or sql's {@code --table} (name=path pairs).
-   */
-  public static boolean isPathOption(String name) {
-    return OptionsParser.PATH_OPTIONS.contains(name) || name.equals("table");
+  /** Whether option {@code name} of {@code type} holds paths (its role says so). */
+  public static boolean isPathOption(Class<?> type, String name) {
+    return Roles.roleOf(type, name) != Param.Role.NONE;
   }
 
   /** Whether {@code spec} is a local path (no URI scheme such as {@code gs://}). */

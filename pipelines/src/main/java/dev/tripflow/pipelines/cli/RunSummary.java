@@ -64,6 +64,18 @@ public final class RunSummary {
     return this;
   }
 
+  /**
+   * Adds a line with the rows of committed output {@code output}, read from its manifest: a fact
+   * about the files, whatever the runner's counters say.
+   */
+  public RunSummary outputLine(String label, String output, String detail) {
+    try {
+      return line(label, Outputs.rows(output), detail);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Adds a line with the value of counter {@code counterName}. */
   public RunSummary counterLine(String label, String counterName, String detail) {
     return line(label, counter(counterName), detail);

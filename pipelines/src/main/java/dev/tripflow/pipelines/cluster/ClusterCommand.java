@@ -52,7 +52,9 @@ public final class ClusterCommand implements Command {
         label = "Workers",
         example = "2",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 64)
     int getWorkers();
 
     void setWorkers(int value);
@@ -63,7 +65,9 @@ public final class ClusterCommand implements Command {
         label = "Slots per worker",
         example = "2",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 256)
     int getSlots();
 
     void setSlots(int value);
@@ -109,7 +113,9 @@ public final class ClusterCommand implements Command {
         label = "Web UI port",
         example = "8081",
         regex = "^[0-9]{1,5}$",
-        form = "a port number, 0 for the default")
+        form = "a port number, 0 for the default",
+        min = 0,
+        max = 65535)
     int getWebUiPort();
 
     void setWebUiPort(int value);
@@ -120,7 +126,9 @@ public final class ClusterCommand implements Command {
         label = "Spark master port",
         example = "7077",
         regex = "^[0-9]{1,5}$",
-        form = "a port number, 0 for the default")
+        form = "a port number, 0 for the default",
+        min = 0,
+        max = 65535)
     int getMasterPort();
 
     void setMasterPort(int value);
@@ -131,7 +139,9 @@ public final class ClusterCommand implements Command {
         label = "Restart attempts",
         example = "3",
         regex = Forms.NON_NEGATIVE,
-        form = "a whole number")
+        form = "a whole number",
+        min = 0,
+        max = 1000)
     int getRestartAttempts();
 
     void setRestartAttempts(int value);
@@ -142,7 +152,9 @@ public final class ClusterCommand implements Command {
         label = "Start timeout (s)",
         example = "300",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 1,
+        max = 3600)
     int getStartTimeoutSeconds();
 
     void setStartTimeoutSeconds(int value);
@@ -155,7 +167,8 @@ public final class ClusterCommand implements Command {
         label = "Cluster directory",
         example = "/tmp/tripflow-cluster",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getClusterDir();
 
     void setClusterDir(String value);

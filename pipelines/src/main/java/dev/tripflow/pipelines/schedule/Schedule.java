@@ -2,6 +2,7 @@ package dev.tripflow.pipelines.schedule;
 
 import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.Roles;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.lang.reflect.Method;
 import java.time.LocalDate;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -72,15 +74,11 @@ public final class Schedule {
     void setPerPeriod(boolean value);
   }
 
-  /** Options naming inputs, whose placeholders finer than the period become wildcards. */
-  static final List<String> INPUT_OPTIONS = List.of("input", "inputGreen", "inputYellow");
-
-  /** Input options of commands that read a single glob, filled in place for one period. */
+  /**
+   * Input options of commands that read a single glob, filled in place for one period; the trip
+   * inputs of the reports read one glob per period instead ({@link #inputGlobs}).
+   */
   static final Set<String> SINGLE_INPUT_OPTIONS = Set.of("input");
-
-  /** Options naming outputs, whose placeholders must all be filled by the period. */
-  static final List<String> OUTPUT_OPTIONS =
-      List.of("output", "outputGreen", "outputYellow", "deadLetterOutput");
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z]+)\\}");
 
@@ -173,7 +171,7 @@ public final class Schedule {
     for (String name : pathOptions(options)) {
       String value = get(options, name);
       if (value == null || placeholders(value).isEmpty()) {
-        if (split && value != null && OUTPUT_OPTIONS.contains(name)) {
+        if (split && value != null && isOutput(options, name)) {
           throw new UsageException(
               "--perPeriod writes one output per period: --"
                   + name
@@ -213,7 +211,7 @@ public final class Schedule {
         }
         set(options, name, expandInput(value, periods.get(0)));
       }
-      if (OUTPUT_OPTIONS.contains(name) && !split) {
+      if (isOutput(options, name) && !split) {
         if (periods.size() > 1) {
           throw new UsageException(
               "--"
@@ -324,16 +322,23 @@ public final class Schedule {
    * Checks that an input template matches files in every period (one glob when the periods share
    * it); the error names the period whose files are missing.
    */
-  public static void requireMatches(
+  public static List<Metadata> requireMatches(
       PipelineOptions options, String option, String template, List<Period> periods) {
     List<String> globs = inputGlobs(template, periods);
     if (globs.size() == 1) {
-      dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, globs.get(0));
-      return;
+      return dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, globs.get(0));
     }
+    List<Metadata> all = new ArrayList<>();
+    Set<String> seen = new java.util.HashSet<>();
     for (Period p : periods) {
       try {
-        dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, expandInput(template, p));
+        for (Metadata m :
+            dev.tripflow.pipelines.cli.Paths.requireMatches(
+                options, option, expandInput(template, p))) {
+          if (seen.add(m.resourceId().toString())) {
+            all.add(m);
+          }
+        }
       } catch (UsageException e) {
         throw new UsageException(
             e.getMessage()
@@ -344,6 +349,7 @@ public final class Schedule {
                 + ")");
       }
     }
+    return all;
   }
 
   /** The periods as {@code [start, end)} pairs, adjacent ones merged. */
@@ -377,11 +383,16 @@ public final class Schedule {
         + ")";
   }
 
+  /** The input and output options (by their roles) of {@code options} that hold one path. */
   private static List<String> pathOptions(PipelineOptions options) {
-    List<String> names = new ArrayList<>(INPUT_OPTIONS);
-    names.addAll(OUTPUT_OPTIONS);
+    List<String> names = new ArrayList<>(Roles.named(options, Param.Role.INPUT, Param.Role.OUTPUT));
     names.removeIf(n -> getter(options, n) == null);
     return names;
+  }
+
+  private static boolean isOutput(PipelineOptions options, String name) {
+    Param p = Roles.of(options).get(name);
+    return p != null && p.role() == Param.Role.OUTPUT;
   }
 
   private static Method getter(PipelineOptions options, String name) {

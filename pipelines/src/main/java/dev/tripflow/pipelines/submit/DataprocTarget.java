@@ -106,7 +106,8 @@ final class DataprocTarget {
         label = "Jar to submit",
         example = "pipelines/target/tripflow-bundled.jar",
         regex = Forms.PATH,
-        form = Forms.PATH_FORM)
+        form = Forms.PATH_FORM,
+        role = Param.Role.PATH)
     String getJar();
 
     void setJar(String value);
@@ -127,7 +128,9 @@ final class DataprocTarget {
         label = "Poll interval (ms)",
         example = "1000",
         regex = Forms.POSITIVE,
-        form = "a whole number of at least one")
+        form = "a whole number of at least one",
+        min = 10,
+        max = 600000)
     int getPollMillis();
 
     void setPollMillis(int value);
@@ -332,6 +335,7 @@ final class DataprocTarget {
    * Dataproc the master), no local files (Dataproc's workers cannot read this machine's disk).
    */
   private static void checkJobOptions(JobLine line, String engine) {
+    Class<?> type = dev.tripflow.pipelines.Tripflow.commands().get(line.command()).optionsClass();
     for (JobLine.Option opt : line.jobOptions()) {
       String name = opt.name();
       String value = opt.value();
@@ -357,7 +361,7 @@ final class DataprocTarget {
                     + " account (give --serviceAccountKey before the command for the submit itself)");
         default -> {}
       }
-      if (value != null && dev.tripflow.pipelines.cli.Paths.isPathOption(name)) {
+      if (value != null && dev.tripflow.pipelines.cli.Paths.isPathOption(type, name)) {
         for (String path : pathsOf(name, value)) {
           if (dev.tripflow.pipelines.cli.Paths.isLocal(path)) {
             throw new UsageException(
@@ -383,7 +387,7 @@ final class DataprocTarget {
     for (java.lang.reflect.Method m : type.getMethods()) {
       String name = property(m);
       if (name == null
-          || !dev.tripflow.pipelines.cli.Paths.isPathOption(name)
+          || !dev.tripflow.pipelines.cli.Paths.isPathOption(type, name)
           || name.equals("sampleData")
           || given.contains(name)
           || (name.equals("output") && given.contains("bigQueryTable"))) {

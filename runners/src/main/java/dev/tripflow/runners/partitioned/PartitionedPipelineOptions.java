@@ -35,12 +35,40 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
 
   void setSpillDirectory(String value);
 
+  /** The most partitions a run may have: each is a thread and a bucket of every shuffle. */
+  int MAX_PARTITIONS = 1024;
+
+  /**
+   * Checks the options' ranges, before any work.
+   *
+   * @throws IllegalArgumentException one line naming the option and its range
+   */
+  static void validate(PipelineOptions options) {
+    PartitionedPipelineOptions o = options.as(PartitionedPipelineOptions.class);
+    if (o.getPartitions() < 0 || o.getPartitions() > MAX_PARTITIONS) {
+      throw new IllegalArgumentException(
+          "--partitions="
+              + o.getPartitions()
+              + ": expected 1 to "
+              + MAX_PARTITIONS
+              + " (or 0 for the number of cores)");
+    }
+    if (o.getMaxTaskAttempts() < 1 || o.getMaxTaskAttempts() > 100) {
+      throw new IllegalArgumentException(
+          "--maxTaskAttempts=" + o.getMaxTaskAttempts() + ": expected 1 to 100");
+    }
+    if (o.getShuffleMemoryMb() < 0) {
+      throw new IllegalArgumentException(
+          "--shuffleMemoryMb="
+              + o.getShuffleMemoryMb()
+              + ": expected a size in MiB (or 0 for 40% of the heap)");
+    }
+  }
+
   /** The effective number of partitions: the option, or the number of cores when it is 0. */
   static int effectivePartitions(PipelineOptions options) {
+    validate(options);
     int n = options.as(PartitionedPipelineOptions.class).getPartitions();
-    if (n < 0) {
-      throw new IllegalArgumentException("--partitions must be >= 0, not " + n);
-    }
     return n == 0 ? Runtime.getRuntime().availableProcessors() : n;
   }
 }

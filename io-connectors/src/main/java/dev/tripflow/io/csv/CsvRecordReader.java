@@ -1,0 +1,268 @@
+package dev.tripflow.io.csv;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import org.apache.beam.sdk.io.FileSystems;
+
+/**
+ * Reads the records of a CSV file as RFC 4180 defines them: a quoted field may hold line breaks, so
+ * a record may span several lines; each record is decoded as strict UTF-8. Reading errors (a
+ * truncated gzip file, a lost connection) name the file and the line reached.
+ *
+ * <p>A record whose quoted field never closes would swallow the rest of the file: after {@value
+ * #MAX_RECORD_LINES} lines (or at the end of the file) the record's first line is returned on its
+ * own as an unterminated record, and reading goes on with the line after it.
+ *
+ * <pre>{@code
+ * try (CsvRecordReader r = CsvRecordReader.open("raw/trips.csv.gz")) {
+ *   for (CsvRecordReader.Record rec; (rec = r.next()) != null; ) { ... rec.text() ... }
+ * }
+ * }</pre>
+ */
+public final class CsvRecordReader implements Closeable {
+  /** The most lines one quoted record may span before its quote is taken as unterminated. */
+  public static final int MAX_RECORD_LINES = 1000;
+
+  /**
+   * One record: the number of its first line (1 is the file's first), its text without the line
+   * break, and why it cannot be read (null when it can).
+   */
+  public record Record(long line, String text, String error) {}
+
+  private final InputStream in;
+  private final String file;
+  private byte[] buf = new byte[1 << 16];
+  private int pos;
+  private int limit;
+  private boolean eof;
+  private long nextLine = 1;
+  private final CharsetDecoder strict =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  /** Bytes of the record being assembled and the offsets where each of its lines starts. */
+  private byte[] record = new byte[1024];
+
+  private int recordLength;
+  private int[] lineStarts = new int[16];
+  private int lineCount;
+
+  /** Lines handed back after an unterminated quote, read again before the stream. */
+  private byte[] pushback = new byte[0];
+
+  private int pushbackPos;
+
+  /** Reads records from {@code in}; {@code file} names it in errors. */
+  public CsvRecordReader(InputStream in, String file) {
+    this.in = in;
+    this.file = file;
+  }
+
+  /**
+   * Opens a file of any Beam file system; a name ending in {@code .gz} is decompressed.
+   *
+   * @throws IOException naming the file
+   */
+  public static CsvRecordReader open(String path) throws IOException {
+    InputStream raw;
+    try {
+      raw =
+          Channels.newInputStream(
+              FileSystems.open(FileSystems.matchSingleFileSpec(path).resourceId()));
+    } catch (IOException e) {
+      throw new IOException(path + ": cannot open it (" + e.getMessage() + ")", e);
+    }
+    return open(raw, path);
+  }
+
+  /** Reads {@code raw}, decompressing it when {@code name} ends in {@code .gz}. */
+  public static CsvRecordReader open(InputStream raw, String name) throws IOException {
+    InputStream in = raw;
+    if (name.toLowerCase(Locale.ROOT).endsWith(".gz")) {
+      try {
+        in = new GZIPInputStream(raw, 1 << 16);
+      } catch (IOException e) {
+        raw.close();
+        throw new IOException(name + ": not a gzip file (" + e.getMessage() + ")", e);
+      }
+    }
+    return new CsvRecordReader(in, name);
+  }
+
+  /**
+   * The next record, or null at the end of the file. Empty lines are returned as records of empty
+   * text (the caller decides whether they count).
+   *
+   * @throws IOException naming the file and line when the bytes cannot be read
+   */
+  public Record next() throws IOException {
+    recordLength = 0;
+    lineCount = 0;
+    long first = nextLine;
+    // States: 0 at a field's start, 1 in an unquoted field, 2 in a quoted field, 3 just after a
+    // quote inside a quoted field (the field's end, or the first of a doubled quote).
+    int state = 0;
+    boolean ascii = true;
+    startLine();
+    while (true) {
+      int b = read();
+      if (b < 0) {
+        if (recordLength == 0 && lineCount == 1) {
+          return null;
+        }
+        if (state == 2) {
+          return unterminated(first);
+        }
+        nextLine++;
+        return decode(first, ascii);
+      }
+      if (b == '\n') {
+        nextLine++;
+        if (state != 2) {
+          return decode(first, ascii);
+        }
+        if (lineCount >= MAX_RECORD_LINES) {
+          append(b);
+          return unterminated(first);
+        }
+        append(b);
+        startLine();
+        continue;
+      }
+      append(b);
+      ascii &= b < 0x80;
+      switch (state) {
+        case 0:
+          state = b == '"' ? 2 : b == ',' ? 0 : 1;
+          break;
+        case 1:
+          state = b == ',' ? 0 : 1;
+          break;
+        case 2:
+          state = b == '"' ? 3 : 2;
+          break;
+        default: // 3
+          state = b == '"' ? 2 : b == ',' ? 0 : 1;
+          break;
+      }
+    }
+  }
+
+  /**
+   * The record's first line on its own, marked unterminated; the lines after it go back to be read
+   * again.
+   */
+  private Record unterminated(long first) {
+    int end = lineCount > 1 ? lineStarts[1] : recordLength;
+    byte[] rest = Arrays.copyOfRange(record, end, recordLength);
+    byte[] left = Arrays.copyOfRange(pushback, pushbackPos, pushback.length);
+    pushback = new byte[rest.length + left.length];
+    System.arraycopy(rest, 0, pushback, 0, rest.length);
+    System.arraycopy(left, 0, pushback, rest.length, left.length);
+    pushbackPos = 0;
+    nextLine = first + 1;
+    int length = end > 0 && record[end - 1] == '\n' ? end - 1 : end;
+    String text = lenient(record, length);
+    return new Record(first, stripCr(text), "unterminated quoted field");
+  }
+
+  private Record decode(long first, boolean ascii) {
+    int length = recordLength;
+    if (length > 0 && record[length - 1] == '\r') {
+      length--;
+    }
+    if (ascii) {
+      return new Record(first, new String(record, 0, length, StandardCharsets.ISO_8859_1), null);
+    }
+    try {
+      CharBuffer chars = strict.reset().decode(ByteBuffer.wrap(record, 0, length));
+      return new Record(first, chars.toString(), null);
+    } catch (CharacterCodingException e) {
+      return new Record(
+          first, lenient(record, length), "invalid UTF-8 at byte " + (firstInvalid(length) + 1));
+    }
+  }
+
+  /** The offset of the first byte that does not decode. */
+  private int firstInvalid(int length) {
+    ByteBuffer bytes = ByteBuffer.wrap(record, 0, length);
+    CharBuffer out = CharBuffer.allocate(length + 1);
+    strict.reset().decode(bytes, out, true);
+    return bytes.position();
+  }
+
+  private static String lenient(byte[] bytes, int length) {
+    return new String(bytes, 0, length, StandardCharsets.UTF_8);
+  }
+
+  private static String stripCr(String s) {
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private void startLine() {
+    if (lineCount == lineStarts.length) {
+      lineStarts = Arrays.copyOf(lineStarts, lineCount * 2);
+    }
+    lineStarts[lineCount++] = recordLength;
+  }
+
+  private void append(int b) {
+    if (recordLength == record.length) {
+      record = Arrays.copyOf(record, record.length * 2);
+    }
+    record[recordLength++] = (byte) b;
+  }
+
+  private int read() throws IOException {
+    if (pushbackPos < pushback.length) {
+      return pushback[pushbackPos++] & 0xff;
+    }
+    if (pos == limit) {
+      if (eof) {
+        return -1;
+      }
+      try {
+        limit = in.read(buf, 0, buf.length);
+      } catch (IOException e) {
+        throw new IOException(
+            file + ": cannot be read after line " + (nextLine - 1) + " (" + describe(e) + ")", e);
+      }
+      pos = 0;
+      if (limit <= 0) {
+        limit = 0;
+        eof = true;
+        return -1;
+      }
+    }
+    return buf[pos++] & 0xff;
+  }
+
+  private String describe(IOException e) {
+    String m = e.getMessage() == null ? "unexpected end of the data" : e.getMessage();
+    if (e instanceof java.io.EOFException || m.contains("Unexpected end of ZLIB")) {
+      return "the gzip data is truncated: " + m;
+    }
+    if (e instanceof java.util.zip.ZipException) {
+      return "corrupt gzip data: " + m;
+    }
+    return m;
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+}
