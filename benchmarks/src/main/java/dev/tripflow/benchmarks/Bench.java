@@ -95,7 +95,10 @@ public final class Bench {
         throw new IllegalArgumentException("--runs, --threads and --timeout must be at least 1");
       }
       if (o.data == null) {
-        String size = o.fraction > 0 ? "fraction-" + o.fraction : "rows-" + o.rows;
+        String size =
+            o.fraction > 0
+                ? "fraction-" + java.math.BigDecimal.valueOf(o.fraction).toPlainString()
+                : "rows-" + o.rows;
         o.data = o.work.resolve("data-" + size);
       }
       return o;
@@ -320,7 +323,11 @@ public final class Bench {
     }
     boolean csv = o.workloads.contains(Workload.INGEST);
     List<String> args = new ArrayList<>(List.of("generate", "--output=" + o.data));
-    args.add(o.fraction > 0 ? "--fraction=" + o.fraction : "--rows=" + o.rows);
+    // Plain digits: generate takes no exponent (2.0E-4 is what Double.toString gives).
+    args.add(
+        o.fraction > 0
+            ? "--fraction=" + java.math.BigDecimal.valueOf(o.fraction).toPlainString()
+            : "--rows=" + o.rows);
     args.add("--services=green,yellow");
     args.add("--formats=" + (csv ? "parquet,csv" : "parquet"));
     System.out.println("data: generating " + String.join(" ", args));

@@ -267,6 +267,27 @@ public class LauncherIT {
           Manifest.require(dir + "/out").files().stream()
               .filter(f -> f.name().endsWith(".parquet"))
               .count());
+      // The same counts on the other runners: they come from the committed files, not from a
+      // runner's counters.
+      for (String runner : List.of("DirectRunner", "FlinkRunner")) {
+        String o = "out-" + runner;
+        Launcher.Result r =
+            Launcher.run(
+                    dir,
+                    ny,
+                    "ingest",
+                    "--input=" + csv,
+                    "--schema=fhvhv",
+                    "--output=" + o,
+                    "--shards=24",
+                    "--runner=" + runner)
+                .ok();
+        assertEquals(lines, summary(r, "rows read", csv));
+        assertEquals(
+            count(duck, "SELECT count(*) FROM read_parquet('" + dir + "/" + o + "/*.parquet')"),
+            summary(r, "rows written", dir + "/" + o));
+        assertEquals(dead, summary(r, "bad rows", dir + "/" + o + "-rejected"));
+      }
 
       assertEquals(
           count(duck, "SELECT count(*) FROM read_parquet('" + green() + "')"),

@@ -149,6 +149,7 @@ public final class OutputPlan {
       String name = "--" + o.option() + "=" + o.path();
       Store store = Store.of(o.path());
       requireWritablePlace(name, o.path());
+      requireOutsideCommittedOutputs(name, o.path());
       if (!o.isFile()) {
         recover(name, o.path());
       }
@@ -205,6 +206,26 @@ public final class OutputPlan {
   public void abort() throws IOException {
     if (group != null) {
       GroupCommit.abort(group.run());
+    }
+  }
+
+  /**
+   * An output inside a directory tripflow committed would make that directory hold files its
+   * manifest does not list (and a later overwrite of it would be refused, or delete this one).
+   */
+  private static void requireOutsideCommittedOutputs(String name, String path) throws IOException {
+    String parent = Store.parentOf(path);
+    while (!parent.isEmpty() && !parent.endsWith(":/") && !parent.endsWith(":")) {
+      if (Store.isLocal(parent) || parent.substring(parent.indexOf("://") + 3).contains("/")) {
+        if (Manifest.of(parent).isPresent()) {
+          throw new RefusedException(
+              name
+                  + ": lies inside "
+                  + parent
+                  + ", an output tripflow committed; choose a directory outside it");
+        }
+      }
+      parent = Store.parentOf(parent);
     }
   }
 

@@ -100,6 +100,10 @@ public class OutputPlanTest {
         refusal(overwrite().output("output", ours.toString()))
             .contains(": holds files tripflow did not write (notes.txt)"));
 
+    assertTrue(
+        refusal(overwrite().output("output", ours + "/monthly/2020-01"))
+            .contains(": lies inside " + ours + ", an output tripflow committed"));
+
     Path file = Files.writeString(root.resolve("a-file"), "x");
     assertTrue(
         refusal(overwrite().output("output", file.toString()))
