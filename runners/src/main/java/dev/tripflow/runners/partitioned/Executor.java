@@ -608,10 +608,12 @@ final class Executor {
           int[] next = {task % partitions};
           list.add(
               counted(
-                  v -> {
-                    lists[next[0]].add(v);
-                    next[0] = (next[0] + 1) % partitions;
-                  }));
+                  CoderBoundary.of(pc)
+                      .before(
+                          v -> {
+                            lists[next[0]].add(v);
+                            next[0] = (next[0] + 1) % partitions;
+                          })));
         } else if (c.kind.isShuffle()) {
           Shuffle shuffle = shuffles.get(c);
           Coder<Object> keyCoder = ((KvCoder) pc.getCoder()).getKeyCoder();
@@ -633,15 +635,16 @@ final class Executor {
             combiners.add(guarded(c, v -> w.flush()));
             list.add(counted(guarded(c, w)));
           } else {
-            list.add(
-                counted(
-                    shuffle.keyedWriter(
-                        Shuffle.producer(stage.id, task),
-                        taskMetrics
-                            .getContainer(c.name)
-                            .getCounter(
-                                org.apache.beam.sdk.metrics.MetricName.named(
-                                    PartitionedRunner.class, "shuffleSpilledBytes")))));
+            Receiver writer =
+                shuffle.keyedWriter(
+                    Shuffle.producer(stage.id, task),
+                    taskMetrics
+                        .getContainer(c.name)
+                        .getCounter(
+                            org.apache.beam.sdk.metrics.MetricName.named(
+                                PartitionedRunner.class, "shuffleSpilledBytes")));
+            // A compact shuffle encodes every record itself; one kept as objects crosses here.
+            list.add(counted(shuffle.isCompact() ? writer : CoderBoundary.of(pc).before(writer)));
           }
         }
       }
@@ -649,12 +652,14 @@ final class Executor {
         List<WindowedValue<?>> sink = new ArrayList<>();
         materialized.get(pc)[task] = sink;
         list.add(
-            v -> {
-              if (++outPending == TALLY) {
-                publishTally();
-              }
-              sink.add(v);
-            });
+            CoderBoundary.of(pc)
+                .before(
+                    v -> {
+                      if (++outPending == TALLY) {
+                        publishTally();
+                      }
+                      sink.add(v);
+                    }));
       }
       Receiver r = Operators.fanOut(list);
       receivers.put(pc, r);
@@ -700,11 +705,25 @@ final class Executor {
       switch (s.kind) {
         case PARDO:
           return new Operators.ParDoOperator(
-              s, container, options, pools.get(s), sideInputs, outs, stateless, DIRECT_PROCESS);
+              s,
+              container,
+              options,
+              pools.get(s),
+              sideInputs.declared(s.sideInputs),
+              outs,
+              stateless,
+              DIRECT_PROCESS);
         case STATEFUL_PARDO:
           stateful = new StatefulContext(bundleFinalizer);
           return new Operators.ParDoOperator(
-              s, container, options, pools.get(s), sideInputs, outs, stateful, false);
+              s,
+              container,
+              options,
+              pools.get(s),
+              sideInputs.declared(s.sideInputs),
+              outs,
+              stateful,
+              false);
         case WINDOW:
           return new Operators.WindowOperator(s, container, outs.values().iterator().next());
         case FLATTEN:

@@ -23,7 +23,6 @@ import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.util.WindowedValue;
-import org.apache.beam.sdk.util.construction.ParDoTranslation;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
@@ -110,25 +109,31 @@ final class Operators {
               }
             }
           };
-      this.runner =
-          DoFnRunners.simpleRunner(
-              options,
-              (DoFn<Object, Object>) lease.fn(),
-              sideInputs,
-              outputManager,
-              (TupleTag<Object>) parDo.getMainOutputTag(),
-              new ArrayList<>(parDo.getAdditionalOutputTags().getAll()),
-              stepContext,
-              input.getCoder(),
-              outputCoders,
-              (org.apache.beam.sdk.values.WindowingStrategy) input.getWindowingStrategy(),
-              ParDoTranslation.getSchemaInformation(step.applied),
-              ParDoTranslation.getSideInputMapping(step.applied));
-      this.direct =
-          direct && DirectProcess.eligible(parDo, lease.fn())
-              ? new DirectProcess(
-                  (DoFn<Object, Object>) lease.fn(), outputs.get(parDo.getMainOutputTag()), metrics)
-              : null;
+      // One task at a time: Beam builds invokers and schema conversions with code generation whose
+      // caches were seen to hand a task another step's conversion when two built at once.
+      synchronized (ParDoOperator.class) {
+        this.runner =
+            DoFnRunners.simpleRunner(
+                options,
+                (DoFn<Object, Object>) lease.fn(),
+                sideInputs,
+                outputManager,
+                (TupleTag<Object>) parDo.getMainOutputTag(),
+                new ArrayList<>(parDo.getAdditionalOutputTags().getAll()),
+                stepContext,
+                input.getCoder(),
+                outputCoders,
+                (org.apache.beam.sdk.values.WindowingStrategy) input.getWindowingStrategy(),
+                step.schemaInformation,
+                step.sideInputMapping);
+        this.direct =
+            direct && DirectProcess.eligible(parDo, lease.fn())
+                ? new DirectProcess(
+                    (DoFn<Object, Object>) lease.fn(),
+                    outputs.get(parDo.getMainOutputTag()),
+                    metrics)
+                : null;
+      }
     }
 
     DoFnRunner<Object, Object> runner() {

@@ -52,7 +52,51 @@ final class Plan {
     Plan plan = new Plan();
     pipeline.traverseTopologically(plan.new Visitor());
     plan.unzipFlattens();
+    plan.validate();
     return plan;
+  }
+
+  /**
+   * Refuses, before any work, a ParDo whose DoFn cannot take its input's elements (a DoFn of
+   * strings applied, through raw types, to integers): at run time it would fail in every task and
+   * every retry, blamed on whatever step it was fused with.
+   */
+  private void validate() {
+    for (Step s : steps) {
+      if (s.kind != Step.Kind.PARDO && s.kind != Step.Kind.STATEFUL_PARDO) {
+        continue;
+      }
+      ParDo.MultiOutput<?, ?> parDo = (ParDo.MultiOutput<?, ?>) s.applied.getTransform();
+      s.schemaInformation =
+          org.apache.beam.sdk.util.construction.ParDoTranslation.getSchemaInformation(s.applied);
+      s.sideInputMapping =
+          org.apache.beam.sdk.util.construction.ParDoTranslation.getSideInputMapping(s.applied);
+      if (!s.schemaInformation.getElementConverters().isEmpty()) {
+        continue; // elements converted by their schema (a Row to a class): not the input's type
+      }
+      Class<?> wanted = parDo.getFn().getInputTypeDescriptor().getRawType();
+      PCollection<?> in = s.inputs.get(0);
+      org.apache.beam.sdk.values.TypeDescriptor<?> type = in.getTypeDescriptor();
+      if (type == null) {
+        try {
+          type = in.getCoder().getEncodedTypeDescriptor();
+        } catch (RuntimeException e) {
+          continue;
+        }
+      }
+      Class<?> have = type.getRawType();
+      if (disjoint(wanted, have)) {
+        throw new IllegalArgumentException(
+            "ParDo '"
+                + s.name
+                + "': its DoFn takes "
+                + wanted.getName()
+                + ", but its input "
+                + in.getName()
+                + " holds "
+                + have.getName());
+      }
+    }
   }
 
   /**
@@ -98,6 +142,24 @@ final class Plan {
         }
       }
     }
+  }
+
+  /**
+   * Whether no value can be of both types: neither is the other's supertype, and no class could
+   * extend one and implement the other (a declared Number may hold Longs).
+   */
+  static boolean disjoint(Class<?> a, Class<?> b) {
+    if (a.isAssignableFrom(b) || b.isAssignableFrom(a)) {
+      return false;
+    }
+    if (a.isInterface() && b.isInterface()) {
+      return false;
+    }
+    if (a.isInterface() || b.isInterface()) {
+      Class<?> cls = a.isInterface() ? b : a;
+      return java.lang.reflect.Modifier.isFinal(cls.getModifiers());
+    }
+    return true; // two classes, neither extending the other
   }
 
   private boolean unzippable(Stage r) {

@@ -675,7 +675,14 @@ final class Shuffle {
         org.apache.beam.sdk.util.VarInt.encode(scratch.size(), c.bytes);
         c.bytes.write(scratch.array(), 0, scratch.size());
       } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot encode a shuffle record", e);
+        throw new java.io.UncheckedIOException(
+            "cannot encode a shuffle record ("
+                + keyCoder
+                + ", "
+                + valueCoder
+                + "): "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+            e);
       }
       c.count++;
       // The record and its share of the grouping's index (three ints).

@@ -48,6 +48,36 @@ final class SideInputs implements SideInputReader {
     return views.isEmpty();
   }
 
+  /**
+   * The side inputs one ParDo declared, and only those: Beam's DoFn runner refuses {@code
+   * sideInput()} of a view its reader does not contain, as the model says it must.
+   */
+  SideInputReader declared(java.util.Collection<PCollectionView<?>> declared) {
+    java.util.Set<TupleTag<?>> tags = new java.util.HashSet<>();
+    declared.forEach(v -> tags.add(v.getTagInternal()));
+    SideInputs all = this;
+    return new SideInputReader() {
+      @Override
+      public <T> T get(PCollectionView<T> view, BoundedWindow window) {
+        if (!tags.contains(view.getTagInternal())) {
+          throw new IllegalArgumentException(
+              "calling sideInput() with unknown view " + view + ": the ParDo did not declare it");
+        }
+        return all.get(view, window);
+      }
+
+      @Override
+      public <T> boolean contains(PCollectionView<T> view) {
+        return tags.contains(view.getTagInternal());
+      }
+
+      @Override
+      public boolean isEmpty() {
+        return tags.isEmpty();
+      }
+    };
+  }
+
   private static final class ViewData {
     private final PCollectionView<?> view;
     private final List<WindowedValue<?>> elements;

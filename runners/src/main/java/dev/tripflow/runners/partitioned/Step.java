@@ -50,6 +50,15 @@ final class Step {
   final List<PCollectionView<?>> sideInputs;
   Stage stage;
 
+  /**
+   * A ParDo's schema information and side input mapping, computed once when the plan is made:
+   * Beam's translation computes them anew on every call, and its schema conversions are not safe to
+   * build from several task threads at once (they came out wrong now and then).
+   */
+  org.apache.beam.sdk.transforms.DoFnSchemaInformation schemaInformation;
+
+  Map<String, PCollectionView<?>> sideInputMapping;
+
   Step(
       int id,
       Kind kind,
