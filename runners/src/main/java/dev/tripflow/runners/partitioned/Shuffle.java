@@ -234,8 +234,23 @@ final class Shuffle {
     buckets.remove(task);
   }
 
+  /** The run files open while a spilled compact shuffle is read. */
+  private final CompactRuns.Reading reading = new CompactRuns.Reading();
+
+  /** Runs written when a spilled partition is read (its records still in memory then). */
+  private final List<java.nio.file.Path> extraRuns = new ArrayList<>();
+
   /** Frees the memory and the spill files of every producer, once the shuffle was read. */
   synchronized void release() {
+    try {
+      reading.close();
+      for (java.nio.file.Path f : extraRuns) {
+        java.nio.file.Files.deleteIfExists(f);
+      }
+    } catch (java.io.IOException e) {
+      // the files go with the run's spill directory
+    }
+    extraRuns.clear();
     for (Long t : new ArrayList<>(buckets.keySet())) {
       discard(t);
     }
@@ -522,19 +537,24 @@ final class Shuffle {
     /** Called once bucket {@code p} was spilled and emptied. */
     void spilled(int p) {}
 
+    /** Writes bucket {@code p} to disk as one sorted run; returns its file. */
+    java.nio.file.Path spillBucket(int p) throws java.io.IOException {
+      List<Object> records = records(p);
+      List<Spill.Entry> entries = new ArrayList<>(records.size());
+      for (Object o : records) {
+        entries.add(Spill.entry((Keyed) o, keyCoder));
+      }
+      entries.sort(Spill.ORDER);
+      return Spill.write(budget, entries, elementCoder);
+    }
+
     private void spill() {
       try {
         for (int p = 0; p < partitions; p++) {
           if (lists[p].isEmpty()) {
             continue;
           }
-          List<Object> records = records(p);
-          List<Spill.Entry> entries = new ArrayList<>(records.size());
-          for (Object o : records) {
-            entries.add(Spill.entry((Keyed) o, keyCoder));
-          }
-          entries.sort(Spill.ORDER);
-          taskRuns[p].add(Spill.write(budget, entries, elementCoder));
+          taskRuns[p].add(spillBucket(p));
           lists[p].clear();
           spilled(p);
         }
@@ -633,9 +653,21 @@ final class Shuffle {
    * the grouping find a key's bytes without decoding it.)
    */
   static final class Chunk {
-    final Bytes.Out bytes = new Bytes.Out(4096);
+    final Bytes.Out bytes;
     int count;
+
+    /** A chunk of {@code capacity} bytes, allocated at once: it is counted at its capacity. */
+    Chunk(int capacity) {
+      bytes = new Bytes.Out(capacity);
+    }
+
+    boolean fits(int length) {
+      return bytes.array().length - bytes.size() >= length;
+    }
   }
+
+  /** A bucket's first chunk: small, as most buckets of small shuffles stay. */
+  private static final int FIRST_CHUNK_BYTES = 1 << 16;
 
   /** Writes a compact shuffle's records into chunks. */
   private final class CompactWriter extends BudgetedWriter {
@@ -651,47 +683,62 @@ final class Shuffle {
       this.current = new Chunk[partitions];
     }
 
+    private final Bytes.Out record = new Bytes.Out(256);
+
     @Override
     public void accept(WindowedValue<?> v) {
       @SuppressWarnings("unchecked")
       KV<Object, Object> kv = (KV<Object, Object>) v.getValue();
       Object key = kv.getKey();
       int p = bucketOf(structural(keyCoder, key));
-      Chunk c = current[p];
-      if (c == null || c.bytes.size() >= CHUNK_BYTES) {
-        c = new Chunk();
-        current[p] = c;
-        lists[p].add(c);
-      }
-      int before = c.bytes.size();
       try {
+        record.reset();
         scratch.reset();
         keyCoder.encode(key, scratch);
-        org.apache.beam.sdk.util.VarInt.encode(scratch.size(), c.bytes);
-        c.bytes.write(scratch.array(), 0, scratch.size());
-        c.bytes.writeLong(v.getTimestamp().getMillis());
+        org.apache.beam.sdk.util.VarInt.encode(scratch.size(), record);
+        record.write(scratch.array(), 0, scratch.size());
+        record.writeLong(v.getTimestamp().getMillis());
         scratch.reset();
         valueCoder.encode(kv.getValue(), scratch);
-        org.apache.beam.sdk.util.VarInt.encode(scratch.size(), c.bytes);
-        c.bytes.write(scratch.array(), 0, scratch.size());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(
-            "cannot encode a shuffle record ("
+        org.apache.beam.sdk.util.VarInt.encode(scratch.size(), record);
+        record.write(scratch.array(), 0, scratch.size());
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new IllegalStateException(
+            "cannot encode a shuffle record with "
                 + keyCoder
-                + ", "
+                + " and "
                 + valueCoder
-                + "): "
+                + ": "
                 + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
             e);
       }
+      Chunk c = current[p];
+      if (c == null || !c.fits(record.size())) {
+        // Chunks are allocated whole and counted at their capacity: the heap holds what the
+        // budget counts (a chunk grown by doubling held up to twice what it counted).
+        int capacity = Math.max(c == null ? FIRST_CHUNK_BYTES : CHUNK_BYTES, record.size());
+        c = new Chunk(capacity);
+        current[p] = c;
+        lists[p].add(c);
+        c.bytes.write(record.array(), 0, record.size());
+        c.count++;
+        held(capacity); // last: it may spill the bucket, this record with it
+        return;
+      }
+      c.bytes.write(record.array(), 0, record.size());
       c.count++;
-      // The record and its share of the grouping's index (three ints).
-      held(c.bytes.size() - before + 12);
     }
 
     @Override
     List<Object> records(int p) throws java.io.IOException {
       return decodeChunks(lists[p]);
+    }
+
+    @Override
+    java.nio.file.Path spillBucket(int p) throws java.io.IOException {
+      List<Chunk> chunks = new ArrayList<>();
+      lists[p].forEach(o -> chunks.add((Chunk) o));
+      return CompactRuns.write(budget, chunks);
     }
 
     @Override
@@ -733,12 +780,26 @@ final class Shuffle {
    */
   boolean emitGroups(int p, TimestampCombiner combiner, Operators.Receiver out)
       throws java.io.IOException {
+    List<java.nio.file.Path> files = new ArrayList<>();
     synchronized (this) {
       for (List<java.nio.file.Path>[] taskRuns : runs.values()) {
-        if (!taskRuns[p].isEmpty()) {
-          return false;
-        }
+        files.addAll(taskRuns[p]);
       }
+    }
+    if (!files.isEmpty()) {
+      // Spilled: what is still in memory becomes one more run, and the groups are read from the
+      // runs with a key's values never all in memory.
+      List<Chunk> rest = new ArrayList<>();
+      read(p).forEach(o -> rest.add((Chunk) o));
+      if (!rest.isEmpty()) {
+        java.nio.file.Path last = CompactRuns.write(budget, rest);
+        synchronized (this) {
+          extraRuns.add(last);
+        }
+        files.add(last);
+      }
+      CompactRuns.emitGroups(files, reading, keyCoder, valueCoder, combiner, out);
+      return true;
     }
     List<Object> list = read(p);
     Chunk[] chunks = list.toArray(new Chunk[0]);

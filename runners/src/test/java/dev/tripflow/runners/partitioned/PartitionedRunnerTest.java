@@ -804,6 +804,79 @@ public class PartitionedRunnerTest {
     }
   }
 
+  /**
+   * A spilled GroupByKey of a few keys with tens of thousands of values each (a 3-file write's
+   * shards): every group iterates twice to the same values, read from the spilled runs, and the
+   * output carries the latest input timestamp under TimestampCombiner.LATEST.
+   */
+  @Test
+  public void spilledGroupsOfFewHugeKeysReiterate() throws Exception {
+    java.nio.file.Path spill = tmp.newFolder("spill-huge").toPath();
+    Pipeline p = pipeline(2);
+    PartitionedPipelineOptions o = p.getOptions().as(PartitionedPipelineOptions.class);
+    o.setShuffleMemoryMb(1);
+    o.setSpillDirectory(spill.toString());
+    int n = 60_000;
+    PCollection<KV<Integer, String>> padded =
+        p.apply(Create.of(range(n)))
+            .apply(
+                "Stamp",
+                org.apache.beam.sdk.transforms.WithTimestamps.of(i -> new Instant(1000L * i)))
+            .apply("Pad", ParDo.of(new Pad()))
+            .apply(
+                "Three",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
+                    .via(kv -> KV.of(kv.getKey() % 3, kv.getValue())))
+            .apply(
+                Window.<KV<Integer, String>>configure()
+                    .withTimestampCombiner(
+                        org.apache.beam.sdk.transforms.windowing.TimestampCombiner.LATEST));
+    PCollection<String> sums =
+        padded.apply(GroupByKey.create()).apply("Twice", ParDo.of(new SumTwiceWithTimestamp()));
+    List<String> expected = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      long sum = 0;
+      long latest = 0;
+      long count = 0;
+      for (int i = 0; i < n; i++) {
+        if ((i % 1000) % 3 == k) {
+          sum += i;
+          latest = Math.max(latest, 1000L * i);
+          count++;
+        }
+      }
+      expected.add(k + ":" + count + ":" + sum + "@" + latest);
+    }
+    PAssert.that(sums).containsInAnyOrder(expected);
+    PipelineResult result = p.run();
+    assertTrue(
+        counter(result, MetricNameFilter.named(PartitionedRunner.class, "shuffleSpilledBytes"))
+            > 3L << 20);
+    try (var left = java.nio.file.Files.list(spill)) {
+      assertEquals("spill files removed", 0, left.count());
+    }
+  }
+
+  static final class SumTwiceWithTimestamp extends DoFn<KV<Integer, Iterable<String>>, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      long[] sums = new long[2];
+      long[] counts = new long[2];
+      for (int pass = 0; pass < 2; pass++) {
+        for (String s : c.element().getValue()) {
+          sums[pass] += Long.parseLong(s.substring(0, s.indexOf(':')));
+          counts[pass]++;
+        }
+      }
+      if (sums[0] != sums[1] || counts[0] != counts[1]) {
+        throw new IllegalStateException("the second iteration differs");
+      }
+      c.output(
+          c.element().getKey() + ":" + counts[0] + ":" + sums[0] + "@" + c.timestamp().getMillis());
+    }
+  }
+
   static final class Pad extends DoFn<Integer, KV<Integer, String>> {
     @ProcessElement
     public void process(@Element Integer i, OutputReceiver<KV<Integer, String>> out) {
