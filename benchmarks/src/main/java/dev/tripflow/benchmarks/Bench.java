@@ -136,7 +136,8 @@ public final class Bench {
           "  --runs=<int>         timed runs per engine, after one warm-up run [default: 3]",
           "  --threads=<int>      partitions / parallelism / local[N] / DuckDB threads [default: 2]",
           "  --timeout=<seconds>  a run still going then is stopped and reported [default: 900]",
-          "  --heap=<size>        -Xmx of every run [default: 4g]",
+          "  --heap=<size>        -Xmx of every run but the PartitionedRunner's, which gets the"
+              + " launcher's 1200m [default: 4g]",
           "  --probe              only measure how --threads threads add up on this machine:",
           "                       compute and random access to tables, each on one thread and on",
           "                       --threads at once (about 5 s; no data, no runs)",

@@ -36,12 +36,19 @@ final class Processes {
     return Path.of(root != null ? root : "").toAbsolutePath();
   }
 
+  /** The heap ./tripflow gives the PartitionedRunner, which its runs here get as well. */
+  static final String PARTITIONED_HEAP = "1200m";
+
   /**
    * The java command with the options every JVM of the bench gets: the heap, and transparent huge
    * pages where the kernel offers them (as {@code ./tripflow} does), for tripflow and Spark alike.
    */
   private List<String> jvm() {
-    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + options.heap));
+    return jvm(options.heap);
+  }
+
+  private List<String> jvm(String heap) {
+    List<String> cmd = new ArrayList<>(List.of(Bench.javaBinary(), "-Xmx" + heap));
     if (hugePages()) {
       cmd.add("-XX:+UseTransparentHugePages");
     }
@@ -64,7 +71,8 @@ final class Processes {
    * the jar is missing.
    */
   List<String> tripflowCommand(String runner, List<String> args) {
-    List<String> cmd = jvm();
+    // The PartitionedRunner as ./tripflow starts it, whatever --heap gives the other engines.
+    List<String> cmd = runner.equals("PartitionedRunner") ? jvm(PARTITIONED_HEAP) : jvm();
     if (runner.equals("PartitionedRunner")) {
       // As ./tripflow starts the PartitionedRunner: the throughput collector, a first metaspace
       // collection threshold above the ~55 MiB of classes a run loads, and the optimising

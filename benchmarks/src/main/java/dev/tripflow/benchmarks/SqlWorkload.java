@@ -120,10 +120,10 @@ public final class SqlWorkload {
         spark.read().parquet(data.yellowGlob()).createOrReplaceTempView("yellow");
       }
       Dataset<org.apache.spark.sql.Row> result = spark.sql(w.sql());
-      // Reports are written as one file, as the course's coalesce(1); ingest keeps its partitions.
-      if (w != Workload.INGEST) {
-        result = result.coalesce(1);
-      }
+      // Reports are written as one file, as the course's coalesce(1); the ingest in 24, as the
+      // course's repartition(24).
+      result =
+          w == Workload.INGEST ? result.repartition(Workload.INGEST_SHARDS) : result.coalesce(1);
       result.write().mode(SaveMode.Overwrite).parquet(out.toString());
     } finally {
       spark.stop();

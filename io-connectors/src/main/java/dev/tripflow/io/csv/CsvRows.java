@@ -235,7 +235,7 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
    */
   static Object[] parseLine(String line, HeaderMap header, Schema schema)
       throws CsvFormat.BadValueException {
-    List<String> fields = CsvFormat.split(line);
+    List<String> fields = CsvFormat.split(line, header.columns);
     if (fields.size() != header.columns) {
       throw new CsvFormat.BadValueException(
           "expected " + header.columns + " fields, found " + fields.size());
@@ -298,36 +298,107 @@ public final class CsvRows extends PTransform<PBegin, CsvRows.Result> {
         if (header == null) {
           return; // an empty file has no rows
         }
-        long pending = 0; // records read, not yet added to the counter
+        // This thread reads records (decompressing and finding their ends, which cannot be
+        // split) and gives out the rows; batches of records are parsed on the parsing threads
+        // meanwhile, a few at a time, so that one large file keeps more than one core busy.
+        java.util.ArrayDeque<java.util.concurrent.Future<Parsed>> inFlight =
+            new java.util.ArrayDeque<>();
+        List<CsvRecordReader.Record> batch = new ArrayList<>(BATCH);
         CsvRecordReader.Record record;
         while ((record = reader.next()) != null) {
-          String line = record.text();
-          if (record.error() == null && line.isBlank()) {
+          if (record.error() == null && record.text().isBlank()) {
             continue;
           }
-          if (++pending == 4096) {
-            rowsRead.inc(pending);
-            pending = 0;
-          }
-          try {
-            if (record.error() != null) {
-              throw new CsvFormat.BadValueException(record.error());
+          batch.add(record);
+          if (batch.size() == BATCH) {
+            inFlight.add(parse(batch, header, name));
+            batch = new ArrayList<>(BATCH);
+            if (inFlight.size() >= IN_FLIGHT) {
+              emit(inFlight.poll(), out);
             }
-            Object[] values = parseLine(line, header, schema);
-            out.get(good).output(Row.withSchema(schema).attachValues(Arrays.asList(values)));
-          } catch (CsvFormat.BadValueException e) {
-            badRecords.inc();
-            out.get(bad)
-                .output(
-                    Row.withSchema(DEAD_LETTER_SCHEMA)
-                        .addValues(name, record.line(), e.getMessage(), line)
-                        .build());
           }
         }
-        rowsRead.inc(pending);
+        if (!batch.isEmpty()) {
+          inFlight.add(parse(batch, header, name));
+        }
+        while (!inFlight.isEmpty()) {
+          emit(inFlight.poll(), out);
+        }
+      }
+    }
+
+    /** A parsed batch: its rows and its dead letters. */
+    private record Parsed(List<Row> rows, List<Row> deadLetters) {}
+
+    private java.util.concurrent.Future<Parsed> parse(
+        List<CsvRecordReader.Record> records, HeaderMap header, String name) {
+      return PARSERS.submit(
+          () -> {
+            List<Row> rows = new ArrayList<>(records.size());
+            List<Row> dead = new ArrayList<>();
+            for (CsvRecordReader.Record r : records) {
+              try {
+                if (r.error() != null) {
+                  throw new CsvFormat.BadValueException(r.error());
+                }
+                Object[] values = parseLine(r.text(), header, schema);
+                rows.add(Row.withSchema(schema).attachValues(Arrays.asList(values)));
+              } catch (CsvFormat.BadValueException e) {
+                dead.add(
+                    Row.withSchema(DEAD_LETTER_SCHEMA)
+                        .addValues(name, r.line(), e.getMessage(), r.text())
+                        .build());
+              }
+            }
+            return new Parsed(rows, dead);
+          });
+    }
+
+    /** Gives out a parsed batch, counting on this thread (a counter belongs to its thread). */
+    private void emit(java.util.concurrent.Future<Parsed> next, MultiOutputReceiver out)
+        throws IOException {
+      Parsed parsed;
+      try {
+        parsed = next.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while parsing");
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IOException(cause);
+      }
+      rowsRead.inc(parsed.rows().size() + parsed.deadLetters().size());
+      badRecords.inc(parsed.deadLetters().size());
+      for (Row r : parsed.rows()) {
+        out.get(good).output(r);
+      }
+      for (Row r : parsed.deadLetters()) {
+        out.get(bad).output(r);
       }
     }
   }
+
+  /** Records parsed together on a parsing thread. */
+  private static final int BATCH = 2048;
+
+  /** Batches a reader has parsing or parsed but not given out: the memory it holds is bounded. */
+  private static final int IN_FLIGHT = 2 * Runtime.getRuntime().availableProcessors() + 2;
+
+  /**
+   * The threads that parse records, one per core, shared by every reader of the JVM (daemons: a
+   * reader's thread never waits for them to end).
+   */
+  private static final java.util.concurrent.ExecutorService PARSERS =
+      java.util.concurrent.Executors.newFixedThreadPool(
+          Runtime.getRuntime().availableProcessors(),
+          r -> {
+            Thread t = new Thread(r, "tripflow-csv-parser");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** The column names of a header line (for tools that inspect files). */
   public static List<String> headerOf(String line) throws CsvFormat.BadValueException {

@@ -57,6 +57,23 @@ final class Bytes {
       size = 0;
     }
 
+    /** Makes room for {@code n} more bytes at once. */
+    void ensure(int n) {
+      if (size + n > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+      }
+    }
+
+    /** Writes an unsigned varint, as Beam's {@code VarInt} does, straight into the array. */
+    void writeVarLong(long v) {
+      ensure(10);
+      while ((v & ~0x7FL) != 0) {
+        buf[size++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      buf[size++] = (byte) v;
+    }
+
     /** Writes eight bytes, high first. */
     void writeLong(long v) {
       if (size + 8 > buf.length) {
@@ -106,6 +123,37 @@ final class Bytes {
       int k = (int) Math.max(0, Math.min(n, limit - pos));
       pos += k;
       return k;
+    }
+
+    /** Reads an unsigned varint ({@link Out#writeVarLong}). */
+    long readVarLong() throws java.io.EOFException {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        if (pos >= limit) {
+          throw new java.io.EOFException("truncated varint");
+        }
+        byte b = buf[pos++];
+        v |= (long) (b & 0x7F) << shift;
+        if (b >= 0) {
+          return v;
+        }
+      }
+      throw new java.io.EOFException("varint too long");
+    }
+
+    /** Reads one byte, or -1 at the end. */
+    int readByte() {
+      return pos < limit ? buf[pos++] & 0xff : -1;
+    }
+
+    /** Reads {@code n} bytes as UTF-8. */
+    String readUtf8(int n) throws java.io.EOFException {
+      if (limit - pos < n) {
+        throw new java.io.EOFException("truncated string");
+      }
+      String s = new String(buf, pos, n, java.nio.charset.StandardCharsets.UTF_8);
+      pos += n;
+      return s;
     }
 
     /** Reads eight bytes, high first ({@link Out#writeLong}). */

@@ -72,28 +72,47 @@ final class CompactRuns {
         in.skip(valueLength);
       }
     }
-    Integer[] order = new Integer[n];
+    // Sorted by hash as packed longs (hash high, record low: no boxing, no comparator), then the
+    // records of one hash by their key's bytes.
+    long[] packed = new long[n];
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      packed[i] = ((long) hash[i] << 32) | i;
     }
-    Arrays.sort(
-        order,
-        (a, b) -> {
-          int c = Integer.compare(hash[a], hash[b]);
-          return c != 0
-              ? c
-              : Arrays.compare(
-                  chunks.get(chunk[a]).bytes.array(),
-                  keyFrom[a],
-                  keyTo[a],
-                  chunks.get(chunk[b]).bytes.array(),
-                  keyFrom[b],
-                  keyTo[b]);
-        });
+    Arrays.sort(packed);
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = (int) packed[i];
+    }
+    for (int from = 0; from < n; ) {
+      int to = from + 1;
+      while (to < n && hash[order[to]] == hash[order[from]]) {
+        to++;
+      }
+      if (to - from > 1 && !oneKey(order, from, to, chunks, chunk, keyFrom, keyTo)) {
+        Integer[] same = new Integer[to - from];
+        for (int i = from; i < to; i++) {
+          same[i - from] = order[i];
+        }
+        Arrays.sort(
+            same,
+            (a, b) ->
+                Arrays.compare(
+                    chunks.get(chunk[a]).bytes.array(),
+                    keyFrom[a],
+                    keyTo[a],
+                    chunks.get(chunk[b]).bytes.array(),
+                    keyFrom[b],
+                    keyTo[b]));
+        for (int i = from; i < to; i++) {
+          order[i] = same[i - from];
+        }
+      }
+      from = to;
+    }
     Path file = budget.newFile();
     try (DataOutputStream out =
         new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-      for (Integer r : order) {
+      for (int r : order) {
         byte[] bytes = chunks.get(chunk[r]).bytes.array();
         out.writeInt(hash[r]);
         out.writeInt(keyTo[r] - keyFrom[r]);
@@ -104,6 +123,27 @@ final class CompactRuns {
       }
     }
     return file;
+  }
+
+  /** Whether the records {@code order[from..to)} all have the first one's key (a common case). */
+  private static boolean oneKey(
+      int[] order,
+      int from,
+      int to,
+      List<Shuffle.Chunk> chunks,
+      int[] chunk,
+      int[] keyFrom,
+      int[] keyTo) {
+    int f = order[from];
+    byte[] first = chunks.get(chunk[f]).bytes.array();
+    for (int i = from + 1; i < to; i++) {
+      int r = order[i];
+      if (!Arrays.equals(
+          first, keyFrom[f], keyTo[f], chunks.get(chunk[r]).bytes.array(), keyFrom[r], keyTo[r])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static int hash(byte[] bytes, int from, int to) {
