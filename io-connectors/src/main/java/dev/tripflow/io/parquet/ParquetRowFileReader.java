@@ -45,6 +45,8 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
   private final FlatColumnReader[] columnReaders;
   private long remainingInGroup;
   private long rowNumber;
+  // The row groups still to read; the reader skipped those before its range.
+  private int groupsLeft = Integer.MAX_VALUE;
 
   private ParquetRowFileReader(InputFile file, String name, Schema target, ColumnMapping mapping)
       throws IOException {
@@ -174,6 +176,46 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
         mapping);
   }
 
+  /**
+   * Opens a file's row groups {@code [first, first + count)} only (a split of a large file), the
+   * file given by its path and size.
+   */
+  public static ParquetRowFileReader open(
+      String path, long sizeBytes, Schema target, ColumnMapping mapping, int first, int count)
+      throws IOException {
+    ParquetRowFileReader r =
+        new ParquetRowFileReader(
+            BeamParquetFiles.input(FileSystems.matchNewResource(path, false), sizeBytes),
+            path,
+            target,
+            mapping);
+    try {
+      for (int i = 0; i < first; i++) {
+        r.reader.skipNextRowGroup();
+      }
+    } catch (RuntimeException e) {
+      r.close();
+      throw e;
+    }
+    r.groupsLeft = count;
+    return r;
+  }
+
+  /** The row groups of a file and their compressed sizes, from its footer. */
+  public static long[] rowGroupSizes(String path, long sizeBytes) throws IOException {
+    try (ParquetFileReader r =
+        ParquetFileReader.open(
+            BeamParquetFiles.input(FileSystems.matchNewResource(path, false), sizeBytes),
+            BeamParquetFiles.readOptions())) {
+      List<org.apache.parquet.hadoop.metadata.BlockMetaData> groups = r.getRowGroups();
+      long[] sizes = new long[groups.size()];
+      for (int i = 0; i < sizes.length; i++) {
+        sizes[i] = groups.get(i).getCompressedSize();
+      }
+      return sizes;
+    }
+  }
+
   /** The schema of the rows returned. */
   public Schema schema() {
     return schema;
@@ -191,7 +233,8 @@ public final class ParquetRowFileReader implements Iterator<Row>, AutoCloseable 
     }
     try {
       PageReadStore pages;
-      while ((pages = reader.readNextRowGroup()) != null) {
+      while (groupsLeft > 0 && (pages = reader.readNextRowGroup()) != null) {
+        groupsLeft--;
         if (pages.getRowCount() > 0) {
           remainingInGroup = pages.getRowCount();
           List<ColumnDescriptor> descriptors = requested.getColumns();

@@ -122,9 +122,92 @@ public final class ParquetRows {
                   .apply(
                       "MatchFiles",
                       FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW));
+      // A file is read a row group at a time wherever the runner deals the groups: one large
+      // file keeps every worker busy, not one.
       return files
-          .apply("OpenFiles", FileIO.readMatches())
-          .apply("ReadRows", new ReadFiles(target, namespace, counter, mapping));
+          .apply("SplitRowGroups", ParDo.of(new SplitRowGroupsFn()))
+          .setCoder(org.apache.beam.sdk.coders.SerializableCoder.of(RowGroups.class))
+          .apply("Spread", org.apache.beam.sdk.transforms.Reshuffle.viaRandomKey())
+          .apply(
+              "ReadRowGroups", ParDo.of(new ReadRowGroupsFn(target, namespace, counter, mapping)))
+          .setRowSchema(target);
+    }
+  }
+
+  /** A file's row groups {@code [first, first + count)}: a split of a Parquet read. */
+  public record RowGroups(String path, long fileSize, int first, int count, long bytes)
+      implements java.io.Serializable, dev.tripflow.spi.SizedElement {
+    @Override
+    public long sizeBytes() {
+      return bytes;
+    }
+  }
+
+  /**
+   * One element per row group of each file (from its footer); a file whose footer cannot be read is
+   * one element, so that reading it fails naming it.
+   */
+  static final class SplitRowGroupsFn
+      extends DoFn<org.apache.beam.sdk.io.fs.MatchResult.Metadata, RowGroups> {
+    private static final long serialVersionUID = 1L;
+
+    @ProcessElement
+    public void process(
+        @Element org.apache.beam.sdk.io.fs.MatchResult.Metadata file,
+        OutputReceiver<RowGroups> out) {
+      String path = file.resourceId().toString();
+      long[] sizes;
+      try {
+        sizes = ParquetRowFileReader.rowGroupSizes(path, file.sizeBytes());
+      } catch (IOException | RuntimeException e) {
+        out.output(new RowGroups(path, file.sizeBytes(), 0, Integer.MAX_VALUE, file.sizeBytes()));
+        return;
+      }
+      if (sizes.length == 0) {
+        // No row group: read whole, so that the schema is still checked.
+        out.output(new RowGroups(path, file.sizeBytes(), 0, Integer.MAX_VALUE, 0));
+      }
+      for (int i = 0; i < sizes.length; i++) {
+        out.output(new RowGroups(path, file.sizeBytes(), i, 1, sizes[i]));
+      }
+    }
+  }
+
+  /** Reads the row groups of one split. */
+  static final class ReadRowGroupsFn extends DoFn<RowGroups, Row> {
+    private static final long serialVersionUID = 1L;
+    private final Schema target;
+    private final String namespace;
+    private final String counterName;
+    private final ColumnMapping mapping;
+    private transient Counter rowsRead;
+
+    ReadRowGroupsFn(Schema target, String namespace, String counterName, ColumnMapping mapping) {
+      this.target = target;
+      this.namespace = namespace;
+      this.counterName = counterName;
+      this.mapping = mapping;
+    }
+
+    @Setup
+    public void setup() {
+      if (counterName != null) {
+        rowsRead = Metrics.counter(namespace, counterName);
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element RowGroups split, OutputReceiver<Row> out) throws IOException {
+      ParquetRowFileReader reader;
+      try {
+        reader =
+            ParquetRowFileReader.open(
+                split.path(), split.fileSize(), target, mapping, split.first(), split.count());
+      } catch (RuntimeException | StackOverflowError e) {
+        throw new IOException(
+            split.path() + ": not a readable Parquet file (" + ReadFn.describe(e) + ")", e);
+      }
+      ReadFn.readAll(reader, split.path(), out, rowsRead);
     }
   }
 
@@ -187,8 +270,15 @@ public final class ParquetRows {
 
     @ProcessElement
     public void process(@Element ReadableFile file, OutputReceiver<Row> out) throws IOException {
+      readAll(openOrExplain(file), file.getMetadata().resourceId().toString(), out, rowsRead);
+    }
+
+    /** Gives every row of {@code reader} to {@code out}, counting them; closes the reader. */
+    static void readAll(
+        ParquetRowFileReader opened, String name, OutputReceiver<Row> out, Counter rowsRead)
+        throws IOException {
       long n = 0;
-      try (ParquetRowFileReader reader = openOrExplain(file)) {
+      try (ParquetRowFileReader reader = opened) {
         while (true) {
           Row row;
           try {
@@ -200,13 +290,7 @@ public final class ParquetRows {
             // A corrupt page can make the decoder throw anything (a page header's thrift parser
             // even recurses without end); the user needs to know which file, and where.
             throw new IOException(
-                file.getMetadata().resourceId()
-                    + ": unreadable Parquet data after "
-                    + n
-                    + " rows ("
-                    + describe(e)
-                    + ")",
-                e);
+                name + ": unreadable Parquet data after " + n + " rows (" + describe(e) + ")", e);
           }
           out.output(row);
           n++;
@@ -230,7 +314,7 @@ public final class ParquetRows {
       }
     }
 
-    private static String describe(Throwable e) {
+    static String describe(Throwable e) {
       if (e instanceof StackOverflowError) {
         return "corrupt page header";
       }

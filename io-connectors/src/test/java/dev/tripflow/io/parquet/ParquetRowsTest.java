@@ -81,6 +81,40 @@ public class ParquetRowsTest {
     return file;
   }
 
+  /**
+   * A file of several row groups is read a row group at a time (each group a split the runner deals
+   * to its workers): every row once.
+   */
+  @Test
+  public void aFileIsReadRowGroupByRowGroup() throws Exception {
+    List<org.apache.beam.sdk.io.fs.ResourceId> pieces = new ArrayList<>();
+    List<Row> all = new ArrayList<>();
+    for (int piece = 0; piece < 4; piece++) {
+      Path f = tmp.getRoot().toPath().resolve("piece-" + piece + ".parquet");
+      try (ParquetRowFileWriter w = ParquetRowFileWriter.open(f, ALL_TYPES)) {
+        for (long i = 0; i < 2_000; i++) {
+          Row r =
+              Row.withSchema(ALL_TYPES)
+                  .addValues(piece * 10_000L + i, null, 0.5 * i, "p" + piece, null, null, null)
+                  .build();
+          w.write(r);
+          all.add(r);
+        }
+      }
+      pieces.add(org.apache.beam.sdk.io.FileSystems.matchNewResource(f.toString(), false));
+    }
+    Path joined = tmp.getRoot().toPath().resolve("joined.parquet");
+    // Row groups of a megabyte or more are copied as they are: four groups in one file.
+    new ParquetConcatenation(ALL_TYPES)
+        .concatenate(
+            pieces, org.apache.beam.sdk.io.FileSystems.matchNewResource(joined.toString(), false));
+    long[] groups = ParquetRowFileReader.rowGroupSizes(joined.toString(), Files.size(joined));
+    assertTrue("row groups: " + groups.length, groups.length >= 2);
+    PAssert.that(pipeline.apply(ParquetRows.read(joined.toString(), ALL_TYPES)))
+        .containsInAnyOrder(all);
+    pipeline.run().waitUntilFinish();
+  }
+
   /** Rows with every type and nulls come back equal, with the plain reader and in a pipeline. */
   @Test
   public void roundTripsEveryType() throws Exception {

@@ -195,13 +195,28 @@ final class Executor {
             parts.add(part == null ? List.of() : part);
           }
         }
-        tasks = parts.size();
+        // The materialised elements are split evenly over the partitions, whatever tasks wrote
+        // them: one file read by one task of the stage before must not leave this stage to one
+        // task too.
+        long total = 0;
+        for (List<WindowedValue<?>> part : parts) {
+          total += part.size();
+        }
+        tasks = (int) Math.max(1, Math.min(partitions, total));
+        long all = total;
+        int n = tasks;
         input =
             (t, ctx) -> {
-              List<WindowedValue<?>> part = parts.get(t);
-              progress.in.add(part.size());
-              for (WindowedValue<?> v : part) {
-                ctx.rootOperator.accept(v);
+              long from = all * t / n;
+              long to = all * (t + 1) / n;
+              progress.in.add(to - from);
+              long offset = 0;
+              for (List<WindowedValue<?>> part : parts) {
+                long end = offset + part.size();
+                for (long i = Math.max(from, offset); i < Math.min(to, end); i++) {
+                  ctx.rootOperator.accept(part.get((int) (i - offset)));
+                }
+                offset = end;
               }
             };
       }

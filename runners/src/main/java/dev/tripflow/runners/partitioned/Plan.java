@@ -50,8 +50,13 @@ final class Plan {
 
   static Plan of(Pipeline pipeline) {
     Plan plan = new Plan();
-    pipeline.traverseTopologically(plan.new Visitor());
+    Visitor visitor = plan.new Visitor();
+    pipeline.traverseTopologically(visitor);
+    for (Step step : plan.viewsFirst()) {
+      visitor.place(step);
+    }
     plan.unzipFlattens();
+    plan.orderStages();
     plan.validate();
     return plan;
   }
@@ -142,6 +147,175 @@ final class Plan {
         }
       }
     }
+  }
+
+  /** The stages whose output or side input a step of {@code stage} reads. */
+  private Set<Stage> upstream(Stage stage) {
+    Set<Stage> up = new java.util.LinkedHashSet<>();
+    for (Step s : stage.steps) {
+      if (s.kind == Step.Kind.FLATTEN && s != stage.root) {
+        continue; // an unzipped Flatten: this stage writes only the inputs it makes itself
+      }
+      for (PCollection<?> in : s.inputs) {
+        Step producer = producers.get(in);
+        if (producer == null || producer.stage == null || stage.members.contains(producer)) {
+          continue;
+        }
+        // A shuffle fed by an unzipped Flatten reads what every stage holding it wrote.
+        for (Stage other : stages) {
+          if (other.members.contains(producer)) {
+            up.add(other);
+          }
+        }
+      }
+      for (PCollectionView<?> v : s.sideInputs) {
+        Step view = views.get(v.getTagInternal());
+        if (view != null && view.stage != null) {
+          up.add(view.stage);
+        }
+      }
+    }
+    up.remove(stage);
+    return up;
+  }
+
+  /** Whether {@code stage} is {@code other} or reads, directly or not, what {@code other} makes. */
+  private boolean needs(Stage stage, Stage other) {
+    java.util.Deque<Stage> work = new java.util.ArrayDeque<>(List.of(stage));
+    Set<Stage> seen = new HashSet<>();
+    while (!work.isEmpty()) {
+      Stage s = work.poll();
+      if (s == other) {
+        return true;
+      }
+      if (seen.add(s)) {
+        work.addAll(upstream(s));
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Puts the stages in an order every stage's inputs and side inputs are complete in: a stage
+   * reading a view runs after the view's stage even when it was made before it. Among the stages
+   * that may run next, the first made goes first.
+   */
+  private void orderStages() {
+    Map<Stage, Integer> waiting = new HashMap<>();
+    Map<Stage, List<Stage>> after = new HashMap<>();
+    for (Stage st : stages) {
+      Set<Stage> up = upstream(st);
+      waiting.put(st, up.size());
+      for (Stage u : up) {
+        after.computeIfAbsent(u, k -> new ArrayList<>()).add(st);
+      }
+    }
+    java.util.PriorityQueue<Stage> ready =
+        new java.util.PriorityQueue<>(java.util.Comparator.comparingInt(st -> st.id));
+    for (Stage st : stages) {
+      if (waiting.get(st) == 0) {
+        ready.add(st);
+      }
+    }
+    List<Stage> order = new ArrayList<>();
+    while (!ready.isEmpty()) {
+      Stage st = ready.poll();
+      order.add(st);
+      for (Stage n : after.getOrDefault(st, List.of())) {
+        if (waiting.merge(n, -1, Integer::sum) == 0) {
+          ready.add(n);
+        }
+      }
+    }
+    if (order.size() != stages.size()) {
+      throw new IllegalStateException("the pipeline's stages do not form a DAG");
+    }
+    stages.clear();
+    stages.addAll(order);
+    for (int i = 0; i < stages.size(); i++) {
+      stages.get(i).id = i;
+    }
+  }
+
+  /**
+   * The steps in a topological order that places every step a view needs as early as it can: a side
+   * input is then complete before the stage of the ParDo that reads it, which fuses into its main
+   * input's stage instead of reading that input materialised (a broadcast join whose lookup was
+   * created after its main input was read otherwise waited for it).
+   */
+  private List<Step> viewsFirst() {
+    Set<Step> needed = new HashSet<>();
+    java.util.Deque<Step> work = new java.util.ArrayDeque<>();
+    for (Step s : steps) {
+      if (s.kind == Step.Kind.VIEW) {
+        work.add(s);
+      }
+    }
+    while (!work.isEmpty()) {
+      Step s = work.poll();
+      if (needed.add(s)) {
+        for (PCollection<?> in : s.inputs) {
+          work.add(producers.get(in));
+        }
+        for (PCollectionView<?> v : s.sideInputs) {
+          for (Step other : steps) {
+            if (other.kind == Step.Kind.VIEW
+                && ((View.CreatePCollectionView<?, ?>) other.applied.getTransform())
+                    .getView()
+                    .getTagInternal()
+                    .equals(v.getTagInternal())) {
+              work.add(other);
+            }
+          }
+        }
+      }
+    }
+    Map<Step, Integer> waiting = new HashMap<>();
+    Map<Step, List<Step>> next = new HashMap<>();
+    for (Step s : steps) {
+      Set<Step> before = new java.util.LinkedHashSet<>();
+      for (PCollection<?> in : s.inputs) {
+        before.add(producers.get(in));
+      }
+      for (PCollectionView<?> v : s.sideInputs) {
+        for (Step other : steps) {
+          if (other.kind == Step.Kind.VIEW
+              && ((View.CreatePCollectionView<?, ?>) other.applied.getTransform())
+                  .getView()
+                  .getTagInternal()
+                  .equals(v.getTagInternal())) {
+            before.add(other);
+          }
+        }
+      }
+      waiting.put(s, before.size());
+      for (Step b : before) {
+        next.computeIfAbsent(b, k -> new ArrayList<>()).add(s);
+      }
+    }
+    java.util.PriorityQueue<Step> ready =
+        new java.util.PriorityQueue<>(
+            java.util.Comparator.comparing((Step s) -> !needed.contains(s))
+                .thenComparingInt(s -> s.id));
+    for (Step s : steps) {
+      if (waiting.get(s) == 0) {
+        ready.add(s);
+      }
+    }
+    List<Step> order = new ArrayList<>();
+    while (!ready.isEmpty()) {
+      Step s = ready.poll();
+      order.add(s);
+      for (Step n : next.getOrDefault(s, List.of())) {
+        if (waiting.merge(n, -1, Integer::sum) == 0) {
+          ready.add(n);
+        }
+      }
+    }
+    if (order.size() != steps.size()) {
+      throw new IllegalStateException("the pipeline's steps do not form a DAG");
+    }
+    return order;
   }
 
   /**
@@ -273,10 +447,9 @@ final class Plan {
       for (PCollection<?> out : step.outputs.values()) {
         producers.put(out, step);
       }
-      place(step);
     }
 
-    private void place(Step step) {
+    void place(Step step) {
       if (step.kind == Step.Kind.VIEW) {
         materialized.add(step.inputs.get(0));
         views.put(
@@ -298,7 +471,9 @@ final class Plan {
       }
       for (PCollectionView<?> view : step.sideInputs) {
         Step viewStep = views.get(view.getTagInternal());
-        fuse &= viewStep != null && candidate != null && viewStep.stage.id < candidate.id;
+        // The view must be complete before the candidate stage runs: so it must not come from
+        // that stage or from one that needs it (the stages are put in order at the end).
+        fuse &= viewStep != null && candidate != null && !needs(viewStep.stage, candidate);
       }
       if (fuse) {
         step.stage = candidate;

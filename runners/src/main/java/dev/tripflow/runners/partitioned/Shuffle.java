@@ -324,30 +324,23 @@ final class Shuffle {
      * elements keep their order.
      */
     static void largestFirst(List<Object> elements) {
-      List<org.apache.beam.sdk.io.fs.MatchResult.Metadata> files = new ArrayList<>();
+      List<Sized> sizes = new ArrayList<>();
       for (Object e : elements) {
-        org.apache.beam.sdk.io.fs.MatchResult.Metadata m =
-            fileOf(((WindowedValue<?>) e).getValue());
-        if (m == null) {
+        Sized s = sizeOf(((WindowedValue<?>) e).getValue());
+        if (s == null) {
           return;
         }
-        files.add(m);
+        sizes.add(s);
       }
-      Integer[] order = new Integer[files.size()];
+      Integer[] order = new Integer[sizes.size()];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
       java.util.Arrays.sort(
           order,
           (a, b) -> {
-            int bySize = Long.compare(files.get(b).sizeBytes(), files.get(a).sizeBytes());
-            return bySize != 0
-                ? bySize
-                : files
-                    .get(a)
-                    .resourceId()
-                    .toString()
-                    .compareTo(files.get(b).resourceId().toString());
+            int bySize = Long.compare(sizes.get(b).bytes(), sizes.get(a).bytes());
+            return bySize != 0 ? bySize : sizes.get(a).name().compareTo(sizes.get(b).name());
           });
       List<Object> sorted = new ArrayList<>(elements.size());
       for (Integer i : order) {
@@ -375,16 +368,26 @@ final class Shuffle {
       }
     }
 
-    /** The file an element stands for, or null for an element that is not a file. */
-    private static org.apache.beam.sdk.io.fs.MatchResult.Metadata fileOf(Object value) {
+    /** A piece of work's size and name, which orders pieces of one size. */
+    private record Sized(long bytes, String name) {}
+
+    /**
+     * The size of the work an element stands for, or null when it does not tell one: a matched
+     * file, or an element that tells its size ({@link dev.tripflow.spi.SizedElement}, such as a
+     * file's range of row groups).
+     */
+    private static Sized sizeOf(Object value) {
       if (value instanceof KV<?, ?> kv) {
         value = kv.getValue();
       }
       if (value instanceof org.apache.beam.sdk.io.fs.MatchResult.Metadata m) {
-        return m;
+        return new Sized(m.sizeBytes(), m.resourceId().toString());
       }
       if (value instanceof org.apache.beam.sdk.io.FileIO.ReadableFile f) {
-        return f.getMetadata();
+        return new Sized(f.getMetadata().sizeBytes(), f.getMetadata().resourceId().toString());
+      }
+      if (value instanceof dev.tripflow.spi.SizedElement sized) {
+        return new Sized(sized.sizeBytes(), String.valueOf(value));
       }
       return null;
     }
