@@ -58,9 +58,6 @@ public final class RunnerOptionsFilter extends ClassLoader {
     hidden.add("org.apache.beam.sdk.util.construction.ExternalTranslationOptionsRegistrar");
     hidden.add("org.apache.beam.sdk.options.ManualDockerEnvironmentOptions");
     hidden.add("org.apache.beam.sdk.options.RemoteEnvironmentOptions");
-    if (System.getProperty("tripflow.allRunnerOptions") != null) {
-      return;
-    }
     Thread t = Thread.currentThread();
     ClassLoader parent =
         t.getContextClassLoader() != null

@@ -35,6 +35,24 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
 
   void setSpillDirectory(String value);
 
+  @Description(
+      "Keys a lifted Combine.perKey pre-aggregates in each task before it writes their partials to"
+          + " the shuffle and starts again: a table that fits the processor's caches is faster than"
+          + " one of every key (1 to 16777216)")
+  @Default.Integer(1 << 18)
+  int getPreAggregationKeys();
+
+  void setPreAggregationKeys(int value);
+
+  @Description(
+      "Print the physical plan to standard error before running: stages in the order they run,"
+          + " the steps fused into each, what each reads (a source, a shuffle and its exchange,"
+          + " materialized collections) and where its outputs go")
+  @Default.Boolean(false)
+  boolean getExplain();
+
+  void setExplain(boolean value);
+
   /** The most partitions a run may have: each is a thread and a bucket of every shuffle. */
   int MAX_PARTITIONS = 1024;
 
@@ -56,6 +74,10 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
     if (o.getMaxTaskAttempts() < 1 || o.getMaxTaskAttempts() > 100) {
       throw new IllegalArgumentException(
           "--maxTaskAttempts=" + o.getMaxTaskAttempts() + ": expected 1 to 100");
+    }
+    if (o.getPreAggregationKeys() < 1 || o.getPreAggregationKeys() > (1 << 24)) {
+      throw new IllegalArgumentException(
+          "--preAggregationKeys=" + o.getPreAggregationKeys() + ": expected 1 to 16777216");
     }
     if (o.getShuffleMemoryMb() < 0) {
       throw new IllegalArgumentException(

@@ -1,5 +1,10 @@
 package dev.tripflow.runners.partitioned;
 
+import dev.tripflow.runners.partitioned.exec.Executor;
+import dev.tripflow.runners.partitioned.exec.SplittableProcess;
+import dev.tripflow.runners.partitioned.plan.Explain;
+import dev.tripflow.runners.partitioned.plan.Plan;
+import dev.tripflow.runners.partitioned.translate.PipelineTranslator;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -43,16 +48,51 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
     MetricsEnvironment.setMetricsSupported(true);
     int partitions = PartitionedPipelineOptions.effectivePartitions(options);
     prepare(pipeline);
-    Plan plan = Plan.of(pipeline);
+    Plan plan = PipelineTranslator.translate(pipeline);
     LOG.debug(
         "planned {} steps into {} stages on {} partitions",
         plan.steps.size(),
         plan.stages.size(),
         partitions);
-    Executor executor = new Executor(plan, options, partitions);
+    if (options.as(PartitionedPipelineOptions.class).getExplain()) {
+      System.err.print(Explain.of(plan, partitions));
+      System.err.flush();
+    }
+    Executor executor = new Executor(plan, options, settings(options, partitions));
     executor.run();
     return new PartitionedPipelineResult(
         PipelineResult.State.DONE, executor.metrics, executor.tasksCpuNanos());
+  }
+
+  /**
+   * The physical plan this runner would run {@code pipeline} with, as text: its stages in the order
+   * they run, each stage's fused steps, what each stage reads (a source, a shuffle and the kind of
+   * exchange chosen for it, or materialised collections) and what it writes. Like SQL's {@code
+   * EXPLAIN}: nothing is run. The pipeline's runner overrides are applied, as {@link #run} would.
+   */
+  public static String explain(Pipeline pipeline) {
+    PipelineOptions options = pipeline.getOptions();
+    int partitions = PartitionedPipelineOptions.effectivePartitions(options);
+    prepare(pipeline);
+    return Explain.of(PipelineTranslator.translate(pipeline), partitions);
+  }
+
+  private static Executor.Settings settings(PipelineOptions options, int partitions) {
+    PartitionedPipelineOptions po = options.as(PartitionedPipelineOptions.class);
+    long shuffleMemory =
+        po.getShuffleMemoryMb() > 0
+            ? po.getShuffleMemoryMb() * (1L << 20)
+            : (long) (Runtime.getRuntime().maxMemory() * 0.4);
+    String dir =
+        po.getSpillDirectory() != null
+            ? po.getSpillDirectory()
+            : System.getProperty("java.io.tmpdir");
+    return new Executor.Settings(
+        partitions,
+        po.getMaxTaskAttempts(),
+        shuffleMemory,
+        java.nio.file.Path.of(dir),
+        po.getPreAggregationKeys());
   }
 
   /**

@@ -4,6 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import dev.tripflow.runners.partitioned.exec.Executor;
+import dev.tripflow.runners.partitioned.plan.Plan;
+import dev.tripflow.runners.partitioned.shuffle.Dealer;
+import dev.tripflow.runners.partitioned.translate.PipelineTranslator;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -240,7 +244,7 @@ public class PartitionedRunnerTest {
                     (KV<Integer, Iterable<StringBuilder>> kv) ->
                         kv.getValue().iterator().next().length()));
     PartitionedRunner.prepare(p);
-    Plan plan = Plan.of(p);
+    Plan plan = PipelineTranslator.translate(p);
     assertEquals("Create, Make and Check fused; GroupByKey and Sizes fused", 2, plan.stages.size());
     assertEquals(
         List.of(
@@ -361,7 +365,7 @@ public class PartitionedRunnerTest {
       elements.add(org.apache.beam.sdk.util.WindowedValue.valueInGlobalWindow(v));
     }
     List<Object> before = new ArrayList<>(elements);
-    Shuffle.Dealer.largestFirst(elements);
+    Dealer.largestFirst(elements);
     assertEquals(before, elements);
   }
 
@@ -392,11 +396,10 @@ public class PartitionedRunnerTest {
    */
   @Test
   public void combineFlushedManyTimesMergesEveryPartialOnce() {
-    int before = Shuffle.CombiningWriter.maxKeys;
-    Shuffle.CombiningWriter.maxKeys = 64;
     FailAfterCombine.CALLS.clear();
-    try {
+    {
       Pipeline p = pipeline(3);
+      p.getOptions().as(PartitionedPipelineOptions.class).setPreAggregationKeys(64);
       List<KV<String, Integer>> input = new ArrayList<>();
       java.util.Map<String, Integer> sums = new java.util.TreeMap<>();
       java.util.Map<String, Long> windowed = new java.util.TreeMap<>();
@@ -427,8 +430,6 @@ public class PartitionedRunnerTest {
           "each merge failed once and was run again",
           FailAfterCombine.CALLS.get("sums").get() > sums.size()
               && FailAfterCombine.CALLS.get("counts").get() > windowed.size());
-    } finally {
-      Shuffle.CombiningWriter.maxKeys = before;
     }
   }
 
@@ -480,10 +481,8 @@ public class PartitionedRunnerTest {
    */
   @Test
   public void flatCombineOfPackedKeysMatchesAPlainSum() {
-    int before = Shuffle.CombiningWriter.maxKeys;
-    Shuffle.CombiningWriter.maxKeys = 256;
     FlatCountSum.reset();
-    try {
+    {
       List<KV<Integer, Long>> input = new ArrayList<>();
       for (int i = 0; i < 30_000; i++) {
         int key = i % 20 == 0 ? i * 7919 % 5000 - 500 : i % 50;
@@ -494,8 +493,6 @@ public class PartitionedRunnerTest {
       assertTrue("flat adds: " + FlatCountSum.FLAT.get(), FlatCountSum.FLAT.get() > 1000);
       assertTrue("refused: " + FlatCountSum.REFUSED.get(), FlatCountSum.REFUSED.get() > 100);
       assertTrue("object adds: " + FlatCountSum.OBJECT.get(), FlatCountSum.OBJECT.get() > 1000);
-    } finally {
-      Shuffle.CombiningWriter.maxKeys = before;
     }
   }
 
@@ -508,10 +505,8 @@ public class PartitionedRunnerTest {
    */
   @Test
   public void flatPartialsMergeInSubBucketsAndAsObjectsWhereRefused() {
-    int before = Shuffle.CombiningWriter.maxKeys;
-    Shuffle.CombiningWriter.maxKeys = 256;
     FlatCountSum.reset();
-    try {
+    {
       List<KV<Integer, Long>> input = new ArrayList<>();
       java.util.SplittableRandom r = new java.util.SplittableRandom(3);
       for (int i = 0; i < 120_000; i++) {
@@ -527,8 +522,6 @@ public class PartitionedRunnerTest {
           "refused merges: " + FlatCountSum.MERGE_REFUSED.get(),
           FlatCountSum.MERGE_REFUSED.get() > 100);
       assertEquals("no object adds", 0, FlatCountSum.OBJECT.get());
-    } finally {
-      Shuffle.CombiningWriter.maxKeys = before;
     }
   }
 
@@ -544,6 +537,8 @@ public class PartitionedRunnerTest {
       cs[1] += kv.getValue();
     }
     Pipeline p = pipeline(3);
+    // Flushed every 256 keys: many partials per key and partition.
+    p.getOptions().as(PartitionedPipelineOptions.class).setPreAggregationKeys(256);
     PCollection<KV<Integer, String>> out =
         p.apply(
                 Create.of(input)
@@ -962,9 +957,9 @@ public class PartitionedRunnerTest {
     Pipeline planned = pipeline(2);
     flattenAndCount(planned);
     PartitionedRunner.prepare(planned);
-    Plan plan = Plan.of(planned);
+    Plan plan = PipelineTranslator.translate(planned);
     assertEquals("A+Flatten+Map, B+Flatten+Map, Count", 3, plan.stages.size());
-    assertTrue(plan.materialized.isEmpty());
+    assertTrue(plan.materialized().isEmpty());
     p.run();
   }
 

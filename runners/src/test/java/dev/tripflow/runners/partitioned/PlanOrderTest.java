@@ -2,6 +2,10 @@ package dev.tripflow.runners.partitioned;
 
 import static org.junit.Assert.assertEquals;
 
+import dev.tripflow.runners.partitioned.plan.Plan;
+import dev.tripflow.runners.partitioned.plan.Stage;
+import dev.tripflow.runners.partitioned.plan.Step;
+import dev.tripflow.runners.partitioned.translate.PipelineTranslator;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -44,7 +48,7 @@ public class PlanOrderTest {
             .apply(View.asMap());
     main.apply("Look", ParDo.of(new Look(names)).withSideInputs(names));
     PartitionedRunner.prepare(p);
-    Plan plan = Plan.of(p);
+    Plan plan = PipelineTranslator.translate(p);
     Step look = null;
     for (Step s : plan.steps) {
       if (s.name.startsWith("Look")) {
@@ -52,13 +56,13 @@ public class PlanOrderTest {
       }
     }
     for (Stage st : plan.stages) {
-      System.out.println("stage " + st.id + ": " + st.steps);
+      System.out.println("stage " + st.id() + ": " + st.steps);
     }
-    assertEquals(plan.producers.get(look.inputs.get(0)).stage, look.stage);
+    assertEquals(plan.producer(look.inputs.get(0)).stage(), look.stage());
     assertEquals(
         List.of(),
         List.copyOf(
-            plan.materialized.stream()
+            plan.materialized().stream()
                 .map(PCollection::getName)
                 .filter(n -> n.startsWith("Main"))
                 .toList()));

@@ -1,0 +1,379 @@
+package dev.tripflow.runners.partitioned.exec;
+
+import dev.tripflow.runners.partitioned.plan.Plan;
+import dev.tripflow.runners.partitioned.plan.Stage;
+import dev.tripflow.runners.partitioned.plan.Step;
+import dev.tripflow.runners.partitioned.shuffle.Shuffle;
+import dev.tripflow.runners.partitioned.shuffle.Spill;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.apache.beam.sdk.util.WindowedValue;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class Executor {
+  private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+
+  final Plan plan;
+  final PipelineOptions options;
+  final int partitions;
+  public final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
+  final SideInputs sideInputs = new SideInputs();
+  final Map<PCollection<?>, List<WindowedValue<?>>[]> materialized = new HashMap<>();
+  final Map<Step, Shuffle> shuffles = new HashMap<>();
+  final Map<Step, DoFnPool> pools = new HashMap<>();
+  private final Map<PCollection<?>, Integer> lastUse = new HashMap<>();
+  private final int maxAttempts;
+  private final Spill.Budget budget;
+  Progress progress;
+
+  /** The settings of a run, from the runner's options. */
+  public record Settings(
+      int partitions,
+      int maxTaskAttempts,
+      long shuffleMemoryBytes,
+      java.nio.file.Path spillDirectory,
+      int preAggregationKeys) {}
+
+  /**
+   * The namespace of the runner's own metrics (shuffleSpilledBytes): the runner's public class, so
+   * that users filter them by {@code PartitionedRunner.class}.
+   */
+  public static final String METRICS_NAMESPACE =
+      "dev.tripflow.runners.partitioned.PartitionedRunner";
+
+  final Settings settings;
+
+  public Executor(Plan plan, PipelineOptions options, Settings settings) {
+    this.plan = plan;
+    this.options = options;
+    this.settings = settings;
+    this.partitions = settings.partitions();
+    this.maxAttempts = settings.maxTaskAttempts();
+    this.budget = new Spill.Budget(settings.shuffleMemoryBytes(), settings.spillDirectory());
+    for (Step step : plan.steps) {
+      if (step.kind == Step.Kind.PARDO || step.kind == Step.Kind.STATEFUL_PARDO) {
+        pools.put(
+            step,
+            new DoFnPool(((ParDo.MultiOutput<?, ?>) step.applied.getTransform()).getFn(), options));
+      }
+      for (PCollection<?> in : step.inputs) {
+        lastUse.merge(in, step.stage().id(), Math::max);
+      }
+    }
+  }
+
+  public void run() {
+    AtomicInteger threadIds = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            partitions,
+            r -> {
+              Thread t = new Thread(r, "tripflow-partition-" + threadIds.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    RuntimeException failure = null;
+    progress = new Progress(plan.stages.size());
+    try {
+      for (Stage stage : plan.stages) {
+        runStage(stage, pool);
+      }
+      progress.summary(partitions, processCpuNanos());
+    } catch (RuntimeException e) {
+      failure = e;
+    } finally {
+      progress.close();
+      pool.shutdownNow();
+      try {
+        // Tasks cancelled after a failure finish first, so every DoFn set up is torn down.
+        if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+          LOG.warn("some partition tasks did not stop within 5 minutes of the end of the run");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        budget.close();
+      } catch (RuntimeException e) {
+        LOG.warn(e.getMessage());
+      }
+      for (DoFnPool p : pools.values()) {
+        try {
+          p.teardown();
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure = new StepFailedException("teardown", unwrap(e));
+          }
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  private void runStage(Stage stage, ExecutorService pool) {
+    long start = System.nanoTime();
+    int tasks;
+    TaskInput input;
+    Step root = stage.root;
+    if (root.exchange != null) {
+      tasks = partitions;
+      input = Exchanges.of(root.exchange).reader(root, shuffles.get(root), tasks);
+    } else if (root.kind == Step.Kind.IMPULSE) {
+      tasks = 1;
+      input = (t, ctx) -> ctx.emitRoot(WindowedValue.valueInGlobalWindow(new byte[0]));
+    } else if (root.kind == Step.Kind.READ) {
+      List<? extends BoundedSource<?>> splits = splits(root);
+      tasks = splits.size();
+      input = (t, ctx) -> ctx.read(splits.get(t));
+    } else {
+      List<List<WindowedValue<?>>> parts = new ArrayList<>();
+      for (PCollection<?> in : root.inputs) {
+        for (List<WindowedValue<?>> part : materialized.get(in)) {
+          parts.add(part == null ? List.of() : part);
+        }
+      }
+      // The materialised elements are split evenly over the partitions, whatever tasks wrote
+      // them: one file read by one task of the stage before must not leave this stage to one
+      // task too.
+      long total = 0;
+      for (List<WindowedValue<?>> part : parts) {
+        total += part.size();
+      }
+      tasks = (int) Math.max(1, Math.min(partitions, total));
+      long all = total;
+      int n = tasks;
+      input =
+          (t, ctx) -> {
+            long from = all * t / n;
+            long to = all * (t + 1) / n;
+            progress.in.add(to - from);
+            long offset = 0;
+            for (List<WindowedValue<?>> part : parts) {
+              long end = offset + part.size();
+              for (long i = Math.max(from, offset); i < Math.min(to, end); i++) {
+                ctx.rootOperator.accept(part.get((int) (i - offset)));
+              }
+              offset = end;
+            }
+          };
+    }
+    // Sinks this stage fills.
+    for (Step step : stage.steps) {
+      for (PCollection<?> out : step.outputs.values()) {
+        if (plan.isMaterialized(out)) {
+          @SuppressWarnings("unchecked")
+          List<WindowedValue<?>>[] lists = new List[tasks];
+          materialized.put(out, lists);
+        }
+        for (Step consumer : plan.consumersOf(out)) {
+          if (consumer.exchange != null) {
+            shuffles.computeIfAbsent(
+                consumer,
+                k -> Exchanges.of(consumer.exchange).create(consumer, out, budget, partitions));
+          }
+        }
+      }
+    }
+    List<Future<Void>> futures = new ArrayList<>(tasks);
+    ExecutorCompletionService<Void> completion = new ExecutorCompletionService<>(pool);
+    for (int t = 0; t < tasks; t++) {
+      int task = t;
+      futures.add(
+          completion.submit(
+              () -> {
+                runWithRetries(stage, task, tasks, input);
+                return null;
+              }));
+    }
+    long lastReport = System.nanoTime();
+    progress.start(stage, tasks);
+    for (int done = 0; done < tasks; ) {
+      Future<Void> f;
+      try {
+        f = completion.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(true));
+        throw new IllegalStateException("interrupted", e);
+      }
+      if (f == null) {
+        if (!progress.live() && System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
+          lastReport = System.nanoTime();
+          LOG.info(
+              "stage {}/{} {}: {}/{} tasks done, {} s",
+              stage.id() + 1,
+              plan.stages.size(),
+              stage.describe(),
+              done,
+              tasks,
+              (System.nanoTime() - start) / 1_000_000_000L);
+        }
+        continue;
+      }
+      done++;
+      progress.done.incrementAndGet();
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(x -> x.cancel(true));
+        throw new IllegalStateException("interrupted", e);
+      } catch (ExecutionException e) {
+        futures.forEach(x -> x.cancel(true));
+        Throwable cause = e.getCause();
+        if (cause instanceof StepFailedException sfe) {
+          throw sfe;
+        }
+        throw new StepFailedException(stage.root.name, unwrap(cause));
+      }
+    }
+    // Views whose input this stage produced are complete now.
+    for (Step view : plan.views.values()) {
+      PCollection<?> in = view.inputs.get(0);
+      if (plan.producer(in).stage() == stage) {
+        List<WindowedValue<?>> all = new ArrayList<>();
+        for (List<WindowedValue<?>> part : materialized.get(in)) {
+          if (part != null) {
+            all.addAll(part);
+          }
+        }
+        PCollectionView<?> pcView =
+            ((View.CreatePCollectionView<?, ?>) view.applied.getTransform()).getView();
+        sideInputs.put(pcView, all);
+      }
+    }
+    // Free what no later stage reads.
+    if (root.exchange != null) {
+      shuffles.remove(root).release();
+    }
+    materialized.keySet().removeIf(pc -> lastUse.getOrDefault(pc, -1) <= stage.id());
+    progress.finish();
+  }
+
+  private List<? extends BoundedSource<?>> splits(Step read) {
+    BoundedSource<?> source =
+        ((SplittableParDo.PrimitiveBoundedRead<?>) read.applied.getTransform()).getSource();
+    try (Closeable c = MetricsEnvironment.scopedMetricsContainer(metrics.getContainer(read.name))) {
+      long size = source.getEstimatedSizeBytes(options);
+      long desired = Math.max(1, size / partitions);
+      List<? extends BoundedSource<?>> splits = source.split(desired, options);
+      if (splits != null && !splits.isEmpty()) {
+        return splits;
+      }
+    } catch (Exception e) {
+      LOG.debug("cannot split the source of {}; reading it whole", read.name, e);
+    }
+    return List.of(source);
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof UserCodeException
+            || t instanceof ExecutionException
+            || t instanceof StepException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /**
+   * Runs one task, again from its inputs when it throws, up to {@code --maxTaskAttempts} times in
+   * all. Its outputs (shuffle buckets, materialised partitions) and metrics replace those of a
+   * failed attempt, so a retried task counts once.
+   */
+  private void runWithRetries(Stage stage, int task, int tasks, TaskInput input) {
+    for (int attempt = 1; ; attempt++) {
+      long cpu = THREADS.getCurrentThreadCpuTime();
+      try {
+        long start = System.nanoTime();
+        new Task(this, stage, task).run(input);
+        if (LOG.isDebugEnabled()) {
+          LOG.debug(
+              "stage {}/{} partition {} of {}: {} s, CPU {} s",
+              stage.id() + 1,
+              plan.stages.size(),
+              task + 1,
+              tasks,
+              String.format(Locale.ROOT, "%.3f", (System.nanoTime() - start) / 1e9),
+              String.format(Locale.ROOT, "%.3f", (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9));
+        }
+        return;
+      } catch (StepFailedException e) {
+        String where =
+            "stage "
+                + (stage.id() + 1)
+                + "/"
+                + plan.stages.size()
+                + ", partition "
+                + (task + 1)
+                + " of "
+                + tasks
+                + ", attempt "
+                + attempt
+                + " of "
+                + maxAttempts;
+        if (e.getCause() instanceof OutOfMemoryError) {
+          // Another attempt in the same heap fails the same way, only later.
+          throw new StepFailedException(
+              e.step(),
+              where
+                  + ", not retried: the heap ("
+                  + (Runtime.getRuntime().maxMemory() >> 20)
+                  + " MiB) is too small for this step; give the JVM more with -Xmx"
+                  + " (TRIPFLOW_JAVA_OPTS=-Xmx8g for ./tripflow)",
+              e.getCause());
+        }
+        if (attempt >= maxAttempts || Thread.currentThread().isInterrupted()) {
+          throw new StepFailedException(e.step(), where, e.getCause());
+        }
+        LOG.warn("{}: {}; retrying", where, e.getMessage());
+      } finally {
+        progress.cpu.add(THREADS.getCurrentThreadCpuTime() - cpu);
+      }
+    }
+  }
+
+  /** The CPU time of the whole process so far, or -1 where the JVM does not tell it. */
+  public static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
+  }
+
+  /** The CPU time of the run's tasks (every attempt), in nanoseconds. */
+  public long tasksCpuNanos() {
+    return progress.tasksCpuNanos();
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+}

@@ -1,0 +1,351 @@
+package dev.tripflow.runners.partitioned.shuffle;
+
+import dev.tripflow.spi.PackedKeys;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.util.WindowedValue;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Instant;
+
+/**
+ * The shuffle in front of one step: every producer task writes its elements into one bucket per
+ * partition, chosen by the hash of the key's structural value (its encoding where the key's equals
+ * is not the coder's); the step's task {@code p} then reads bucket {@code p} of every producer.
+ */
+public final class Shuffle {
+  private final int partitions;
+  private final Map<Long, List<Object>[]> buckets = new java.util.TreeMap<>();
+  // Spilling, for keyed shuffles (GroupByKey, stateful ParDo).
+  Spill.Budget budget;
+  Coder<Object> keyCoder;
+  Coder<WindowedValue<KV<Object, Object>>> elementCoder;
+  private final Map<Long, List<java.nio.file.Path>[]> runs = new HashMap<>();
+
+  /** Per producer, the bytes its writer has counted in the budget (written by that writer only). */
+  private final Map<Long, long[]> memoryBytes = new HashMap<>();
+
+  /**
+   * A shuffle into {@code partitions} buckets. Producers are identified by a number (stage and task
+   * of the writer), so several stages may feed one shuffle (a Flatten of inputs from several stages
+   * in front of a GroupByKey).
+   */
+  public Shuffle(int partitions) {
+    this.partitions = partitions;
+  }
+
+  /** The producer id of task {@code task} of stage {@code stage}. */
+  public static long producer(int stage, int task) {
+    return ((long) stage << 32) | task;
+  }
+
+  /** Makes this a keyed shuffle that spills sorted runs when the budget is exceeded. */
+  public Shuffle keyed(
+      Spill.Budget budget,
+      Coder<Object> keyCoder,
+      Coder<WindowedValue<KV<Object, Object>>> elementCoder) {
+    this.budget = budget;
+    this.keyCoder = keyCoder;
+    this.elementCoder = elementCoder;
+    return this;
+  }
+
+  // A GroupByKey of the global window keeps its records encoded (see compact), with this coder.
+  Coder<Object> valueCoder;
+
+  /**
+   * Makes this keyed shuffle keep its records encoded in byte chunks instead of as objects: for a
+   * GroupByKey in the global window with the default trigger. A million records held as objects are
+   * some fifteen million objects that every young collection of the heap copies until they are
+   * tenured (the hourly revenue's join and its single-file write spent seconds there); as chunks of
+   * a megabyte they are a few arrays, and the grouping reads values only as they are iterated.
+   */
+  public Shuffle compact(Coder<Object> valueCoder) {
+    this.valueCoder = ShuffleCoders.inMemory(valueCoder);
+    return this;
+  }
+
+  /** Whether this shuffle keeps its records encoded ({@link #compact}). */
+  public boolean isCompact() {
+    return valueCoder != null;
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  /** The bucket a structural key belongs to. */
+  int bucketOf(Object structuralKey) {
+    return Math.floorMod(Objects.hashCode(structuralKey), partitions);
+  }
+
+  /**
+   * The partition of a packed key ({@link PackedKeys}) of a combine whose partials stay flat, for
+   * its flat and its object partials alike. Its own mix of the bits, not {@link FlatTable#hash}:
+   * keys of one partition would otherwise share the low bits a flat table's slots are chosen by.
+   */
+  int bucketOfPacked(long packed) {
+    long h = packed ^ (packed >>> 33);
+    h *= 0xFF51AFD7ED558CCDL;
+    h ^= h >>> 33;
+    h *= 0xC4CEB9FE1A85EC53L;
+    h ^= h >>> 33;
+    return Math.floorMod((int) h, partitions);
+  }
+
+  /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
+  @SuppressWarnings("unchecked")
+  public synchronized List<Object>[] open(long task) {
+    discard(task);
+    List<Object>[] lists = new List[partitions];
+    for (int i = 0; i < partitions; i++) {
+      lists[i] = new ArrayList<>();
+    }
+    buckets.put(task, lists);
+    return lists;
+  }
+
+  private synchronized void discard(long task) {
+    long[] counted = memoryBytes.remove(task);
+    if (budget != null && counted != null && counted[0] != 0) {
+      budget.add(-counted[0]);
+    }
+    List<java.nio.file.Path>[] taskRuns = runs.remove(task);
+    if (taskRuns != null) {
+      for (List<java.nio.file.Path> files : taskRuns) {
+        for (java.nio.file.Path f : files) {
+          try {
+            java.nio.file.Files.deleteIfExists(f);
+          } catch (java.io.IOException e) {
+            // removed with the run's spill directory at the end
+          }
+        }
+      }
+    }
+    buckets.remove(task);
+  }
+
+  /** The run files open while a spilled compact shuffle is read. */
+  private final CompactRuns.Reading reading = new CompactRuns.Reading();
+
+  /** Runs written when a spilled partition is read (its records still in memory then). */
+  private final List<java.nio.file.Path> extraRuns = new ArrayList<>();
+
+  /** Frees the memory and the spill files of every producer, once the shuffle was read. */
+  public synchronized void release() {
+    try {
+      reading.close();
+      for (java.nio.file.Path f : extraRuns) {
+        java.nio.file.Files.deleteIfExists(f);
+      }
+    } catch (java.io.IOException e) {
+      // the files go with the run's spill directory
+    }
+    extraRuns.clear();
+    for (Long t : new ArrayList<>(buckets.keySet())) {
+      discard(t);
+    }
+    for (Long t : new ArrayList<>(runs.keySet())) {
+      discard(t);
+    }
+  }
+
+  /** Every record written to partition {@code p}, producer by producer. */
+  public List<Object> read(int p) {
+    List<Object> all = new ArrayList<>();
+    for (List<Object>[] producer : buckets.values()) {
+      if (producer != null) {
+        all.addAll(producer[p]);
+      }
+    }
+    return all;
+  }
+
+  /** Writes key-hashed elements of producer task {@code task}, spilling over the budget. */
+  public Receiver keyedWriter(long task, org.apache.beam.sdk.metrics.Counter spilledBytes) {
+    List<Object>[] lists = open(task);
+    @SuppressWarnings("unchecked")
+    List<java.nio.file.Path>[] taskRuns = new List[partitions];
+    for (int i = 0; i < partitions; i++) {
+      taskRuns[i] = new ArrayList<>();
+    }
+    long[] counted = new long[1];
+    synchronized (this) {
+      runs.put(task, taskRuns);
+      memoryBytes.put(task, counted);
+    }
+    if (valueCoder != null) {
+      return new CompactWriter(this, lists, taskRuns, counted, spilledBytes);
+    }
+    return new ObjectWriter(this, lists, taskRuns, counted, spilledBytes);
+  }
+
+  /** The key groups of partition {@code p}: from memory, or merged with its spilled runs. */
+  public KeyGroups keyGroups(int p) throws java.io.IOException {
+    List<Object> records = read(p);
+    if (valueCoder != null) {
+      records = decodeChunks(records);
+    }
+    List<java.nio.file.Path> files = new ArrayList<>();
+    synchronized (this) {
+      for (List<java.nio.file.Path>[] taskRuns : runs.values()) {
+        files.addAll(taskRuns[p]);
+      }
+    }
+    if (files.isEmpty()) {
+      return new KeyGroups(WindowGroups.groupByKey(records), List.of());
+    }
+    List<Spill.Entry> memory = new ArrayList<>(records.size());
+    for (Object o : records) {
+      memory.add(Spill.entry((Keyed) o, keyCoder));
+    }
+    memory.sort(Spill.ORDER);
+    List<java.util.Iterator<Spill.Entry>> sources = new ArrayList<>();
+    sources.add(memory.iterator());
+    List<Spill.RunReader> readers = new ArrayList<>();
+    for (java.nio.file.Path f : files) {
+      Spill.RunReader r = new Spill.RunReader(f, elementCoder);
+      readers.add(r);
+      sources.add(r);
+    }
+    return new KeyGroups(Spill.mergeByKey(sources), readers);
+  }
+
+  /** A compact shuffle's chunks as the object writer's records ({@link Keyed}). */
+  List<Object> decodeChunks(List<Object> chunks) throws java.io.IOException {
+    List<Object> records = new ArrayList<>();
+    for (Object o : chunks) {
+      Chunk c = (Chunk) o;
+      Bytes.In in = new Bytes.In(c.bytes.array(), 0, c.bytes.size());
+      for (int i = 0; i < c.count; i++) {
+        org.apache.beam.sdk.util.VarInt.decodeInt(in);
+        Object key = keyCoder.decode(in);
+        Instant ts = new Instant(in.readLong());
+        org.apache.beam.sdk.util.VarInt.decodeInt(in);
+        Object value = valueCoder.decode(in);
+        records.add(
+            new Keyed(
+                RowKey.structural(keyCoder, key),
+                WindowedValue.of(
+                    KV.of(key, value),
+                    ts,
+                    org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE,
+                    org.apache.beam.sdk.transforms.windowing.PaneInfo.NO_FIRING)));
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Groups partition {@code p} of a {@link #compact} shuffle and gives {@code out} each key's group
+   * (keys in the order their first records were written); a group's values are decoded from the
+   * chunks each time they are iterated. Returns false, doing nothing, when the partition has
+   * spilled runs (then {@link #keyGroups} merges them).
+   */
+  public boolean emitGroups(int p, TimestampCombiner combiner, Receiver out)
+      throws java.io.IOException {
+    List<java.nio.file.Path> files = new ArrayList<>();
+    synchronized (this) {
+      for (List<java.nio.file.Path>[] taskRuns : runs.values()) {
+        files.addAll(taskRuns[p]);
+      }
+    }
+    if (!files.isEmpty()) {
+      // Spilled: what is still in memory becomes one more run, and the groups are read from the
+      // runs with a key's values never all in memory.
+      List<Chunk> rest = new ArrayList<>();
+      read(p).forEach(o -> rest.add((Chunk) o));
+      if (!rest.isEmpty()) {
+        java.nio.file.Path last = CompactRuns.write(budget, rest);
+        synchronized (this) {
+          extraRuns.add(last);
+        }
+        files.add(last);
+      }
+      CompactRuns.emitGroups(files, reading, keyCoder, valueCoder, combiner, out);
+      return true;
+    }
+    List<Object> list = read(p);
+    Chunk[] chunks = list.toArray(new Chunk[0]);
+    int n = 0;
+    for (Chunk c : chunks) {
+      n += c.count;
+    }
+    // Record i: in chunks[chunkOf[i]], its key from start[i] to keyEnd[i], its value from
+    // offset[i]; next[i] is its key's next record, or -1. Keys are found by their bytes, and
+    // decoded to objects only as their groups are given out.
+    int[] chunkOf = new int[n];
+    int[] start = new int[n];
+    int[] keyEnd = new int[n];
+    int[] offset = new int[n];
+    int[] next = new int[n];
+    // Per group, at its first record: its last record, and its elements' combined timestamp.
+    int[] tail = new int[n];
+    boolean[] first = new boolean[n];
+    boolean endOfWindow = combiner == TimestampCombiner.END_OF_WINDOW;
+    long[] timestamps = endOfWindow ? null : new long[n];
+    ByteKeys keys = new ByteKeys(n);
+    BoundedWindow global = org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE;
+    int id = 0;
+    for (int ci = 0; ci < chunks.length; ci++) {
+      Chunk c = chunks[ci];
+      byte[] bytes = c.bytes.array();
+      Bytes.In in = new Bytes.In(bytes, 0, c.bytes.size());
+      for (int i = 0; i < c.count; i++, id++) {
+        int keyLength = org.apache.beam.sdk.util.VarInt.decodeInt(in);
+        int from = in.position();
+        in.skip(keyLength);
+        int to = from + keyLength;
+        long ts = in.readLong();
+        int length = org.apache.beam.sdk.util.VarInt.decodeInt(in);
+        chunkOf[id] = ci;
+        start[id] = from;
+        keyEnd[id] = to;
+        offset[id] = in.position();
+        next[id] = -1;
+        in.skip(length);
+        int head = keys.firstOf(id, bytes, from, to);
+        if (head < 0) {
+          first[id] = true;
+          tail[id] = id;
+          if (!endOfWindow) {
+            timestamps[id] = combiner.assign(global, new Instant(ts)).getMillis();
+          }
+        } else {
+          next[tail[head]] = id;
+          tail[head] = id;
+          if (!endOfWindow) {
+            timestamps[head] =
+                combiner
+                    .combine(
+                        new Instant(timestamps[head]), combiner.assign(global, new Instant(ts)))
+                    .getMillis();
+          }
+        }
+      }
+    }
+    keys = null;
+    tail = null;
+    Instant endOfGlobal = global.maxTimestamp();
+    for (int r = 0; r < n; r++) {
+      if (!first[r]) {
+        continue;
+      }
+      Chunk c = chunks[chunkOf[r]];
+      Object key = keyCoder.decode(new Bytes.In(c.bytes.array(), start[r], keyEnd[r]));
+      Iterable<Object> values = new GroupValues(valueCoder, chunks, chunkOf, offset, next, r);
+      out.accept(
+          WindowedValue.of(
+              KV.of(key, values),
+              endOfWindow ? endOfGlobal : new Instant(timestamps[r]),
+              global,
+              org.apache.beam.sdk.transforms.windowing.PaneInfo.ON_TIME_AND_ONLY_FIRING));
+    }
+    return true;
+  }
+}
