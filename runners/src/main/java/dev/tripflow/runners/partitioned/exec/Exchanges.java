@@ -4,6 +4,7 @@ import dev.tripflow.runners.partitioned.plan.Exchange;
 import dev.tripflow.runners.partitioned.plan.Step;
 import dev.tripflow.runners.partitioned.shuffle.CombiningWriter;
 import dev.tripflow.runners.partitioned.shuffle.Dealer;
+import dev.tripflow.runners.partitioned.shuffle.ElementBuffer;
 import dev.tripflow.runners.partitioned.shuffle.KeyGroups;
 import dev.tripflow.runners.partitioned.shuffle.PartialMerge;
 import dev.tripflow.runners.partitioned.shuffle.Receiver;
@@ -66,6 +67,14 @@ abstract class Exchanges {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static Coder<Object> valueCoder(PCollection<?> pc) {
     return ((KvCoder) pc.getCoder()).getValueCoder();
+  }
+
+  /** The coder of {@code pc}'s elements with their windows, timestamps and panes. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Coder<WindowedValue<?>> windowedCoder(PCollection<?> pc) {
+    return (Coder)
+        WindowedValue.FullWindowedValueCoder.of(
+            (Coder) pc.getCoder(), pc.getWindowingStrategy().getWindowFn().windowCoder());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -164,7 +173,7 @@ abstract class Exchanges {
   static final class CombinePartials extends Exchanges {
     @Override
     Shuffle create(Step consumer, PCollection<?> input, Spill.Budget budget, int partitions) {
-      return new Shuffle(partitions);
+      return new Shuffle(partitions).budgeted(budget);
     }
 
     @Override
@@ -242,15 +251,14 @@ abstract class Exchanges {
 
     @Override
     Receiver writer(Task task, Step consumer, PCollection<?> pc, Shuffle shuffle) {
-      List<Object>[] lists = shuffle.open(Shuffle.producer(task.stage.id(), task.task));
-      int partitions = shuffle.partitions();
-      int[] next = {task.task % partitions};
-      return CoderBoundary.of(pc)
-          .before(
-              v -> {
-                lists[next[0]].add(v);
-                next[0] = (next[0] + 1) % partitions;
-              });
+      ElementBuffer buffer =
+          shuffle.openBuffer(
+              Shuffle.producer(task.stage.id(), task.task),
+              task.ex.budget,
+              windowedCoder(pc),
+              pc.getName());
+      task.countSpills(consumer, buffer);
+      return CoderBoundary.of(pc).before(buffer::add);
     }
 
     @Override

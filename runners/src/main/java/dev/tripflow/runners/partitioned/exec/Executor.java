@@ -3,6 +3,7 @@ package dev.tripflow.runners.partitioned.exec;
 import dev.tripflow.runners.partitioned.plan.Plan;
 import dev.tripflow.runners.partitioned.plan.Stage;
 import dev.tripflow.runners.partitioned.plan.Step;
+import dev.tripflow.runners.partitioned.shuffle.ElementBuffer;
 import dev.tripflow.runners.partitioned.shuffle.Shuffle;
 import dev.tripflow.runners.partitioned.shuffle.Spill;
 import java.io.Closeable;
@@ -40,12 +41,12 @@ public final class Executor {
   final int partitions;
   public final MetricsContainerStepMap metrics = new MetricsContainerStepMap();
   final SideInputs sideInputs = new SideInputs();
-  final Map<PCollection<?>, List<WindowedValue<?>>[]> materialized = new HashMap<>();
+  final Map<PCollection<?>, ElementBuffer[]> materialized = new HashMap<>();
   final Map<Step, Shuffle> shuffles = new HashMap<>();
   final Map<Step, DoFnPool> pools = new HashMap<>();
   private final Map<PCollection<?>, Integer> lastUse = new HashMap<>();
   private final int maxAttempts;
-  private final Spill.Budget budget;
+  final Spill.Budget budget;
   Progress progress;
 
   /** The settings of a run, from the runner's options. */
@@ -152,17 +153,19 @@ public final class Executor {
       tasks = splits.size();
       input = (t, ctx) -> ctx.read(splits.get(t));
     } else {
-      List<List<WindowedValue<?>>> parts = new ArrayList<>();
+      List<ElementBuffer> parts = new ArrayList<>();
       for (PCollection<?> in : root.inputs) {
-        for (List<WindowedValue<?>> part : materialized.get(in)) {
-          parts.add(part == null ? List.of() : part);
+        for (ElementBuffer part : materialized.get(in)) {
+          if (part != null) {
+            parts.add(part);
+          }
         }
       }
       // The materialised elements are split evenly over the partitions, whatever tasks wrote
       // them: one file read by one task of the stage before must not leave this stage to one
       // task too.
       long total = 0;
-      for (List<WindowedValue<?>> part : parts) {
+      for (ElementBuffer part : parts) {
         total += part.size();
       }
       tasks = (int) Math.max(1, Math.min(partitions, total));
@@ -174,10 +177,13 @@ public final class Executor {
             long to = all * (t + 1) / n;
             progress.in.add(to - from);
             long offset = 0;
-            for (List<WindowedValue<?>> part : parts) {
+            for (ElementBuffer part : parts) {
               long end = offset + part.size();
-              for (long i = Math.max(from, offset); i < Math.min(to, end); i++) {
-                ctx.rootOperator.accept(part.get((int) (i - offset)));
+              if (from < end && to > offset) {
+                part.forEach(
+                    Math.max(from, offset) - offset,
+                    Math.min(to, end) - offset,
+                    ctx.rootOperator::accept);
               }
               offset = end;
             }
@@ -187,9 +193,7 @@ public final class Executor {
     for (Step step : stage.steps) {
       for (PCollection<?> out : step.outputs.values()) {
         if (plan.isMaterialized(out)) {
-          @SuppressWarnings("unchecked")
-          List<WindowedValue<?>>[] lists = new List[tasks];
-          materialized.put(out, lists);
+          materialized.put(out, new ElementBuffer[tasks]);
         }
         for (Step consumer : plan.consumersOf(out)) {
           if (consumer.exchange != null) {
@@ -257,23 +261,67 @@ public final class Executor {
     for (Step view : plan.views.values()) {
       PCollection<?> in = view.inputs.get(0);
       if (plan.producer(in).stage() == stage) {
-        List<WindowedValue<?>> all = new ArrayList<>();
-        for (List<WindowedValue<?>> part : materialized.get(in)) {
-          if (part != null) {
-            all.addAll(part);
-          }
-        }
         PCollectionView<?> pcView =
             ((View.CreatePCollectionView<?, ?>) view.applied.getTransform()).getView();
-        sideInputs.put(pcView, all);
+        sideInputs.put(pcView, sideInput(view, materialized.get(in)));
       }
     }
     // Free what no later stage reads.
     if (root.exchange != null) {
       shuffles.remove(root).release();
     }
-    materialized.keySet().removeIf(pc -> lastUse.getOrDefault(pc, -1) <= stage.id());
+    materialized
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (lastUse.getOrDefault(e.getKey(), -1) > stage.id()) {
+                return false;
+              }
+              for (ElementBuffer b : e.getValue()) {
+                if (b != null) {
+                  b.release();
+                }
+              }
+              return true;
+            });
     progress.finish();
+  }
+
+  /**
+   * A view's elements, all in memory as side inputs are read: refused, naming the view, when their
+   * estimated size is over the memory budget (they would take the heap the shuffles need, or more
+   * than it has).
+   */
+  private List<WindowedValue<?>> sideInput(Step view, ElementBuffer[] parts) {
+    long count = 0;
+    long bytes = 0;
+    for (ElementBuffer part : parts) {
+      if (part != null) {
+        count += part.size();
+        bytes += part.estimatedBytes();
+      }
+    }
+    if (bytes > settings.shuffleMemoryBytes()) {
+      throw new StepFailedException(
+          view.name,
+          new IllegalStateException(
+              String.format(
+                  Locale.ROOT,
+                  "the side input %s holds %,d elements, about %,d MiB in memory, more than the"
+                      + " memory budget of %,d MiB (--shuffleMemoryMb, 40%% of the heap by"
+                      + " default): give the JVM more heap, or join with a CoGroupByKey instead",
+                  view.inputs.get(0).getName(),
+                  count,
+                  bytes >> 20,
+                  settings.shuffleMemoryBytes() >> 20)));
+    }
+    List<WindowedValue<?>> all = new ArrayList<>((int) Math.min(count, Integer.MAX_VALUE - 8));
+    for (ElementBuffer part : parts) {
+      if (part != null) {
+        part.forEach(0, part.size(), all::add);
+      }
+    }
+    return all;
   }
 
   private List<? extends BoundedSource<?>> splits(Step read) {

@@ -3,6 +3,7 @@ package dev.tripflow.runners.partitioned.exec;
 import dev.tripflow.runners.partitioned.exec.Operators.Operator;
 import dev.tripflow.runners.partitioned.plan.Stage;
 import dev.tripflow.runners.partitioned.plan.Step;
+import dev.tripflow.runners.partitioned.shuffle.ElementBuffer;
 import dev.tripflow.runners.partitioned.shuffle.Receiver;
 import java.io.Closeable;
 import java.util.ArrayList;
@@ -31,6 +32,22 @@ final class Task {
   final int task;
   private final Map<Step, Operator> operators = new LinkedHashMap<>();
   // The end of each lifted combine's pre-aggregation, run as its step (errors name it).
+  // Run after the task's input is done, with its metrics.
+  private final List<Runnable> finishers = new ArrayList<>();
+
+  /** Adds what {@code buffer} spilled to the shuffleSpilledBytes metric of {@code step}. */
+  void countSpills(Step step, ElementBuffer buffer) {
+    finishers.add(
+        () -> {
+          if (buffer.spilledBytes() > 0) {
+            taskMetrics
+                .getContainer(step.name)
+                .getCounter(Exchanges.SPILLED_BYTES)
+                .inc(buffer.spilledBytes());
+          }
+        });
+  }
+
   final List<Receiver> combiners = new ArrayList<>();
   private final Map<PCollection<?>, Receiver> receivers = new HashMap<>();
   Operator rootOperator;
@@ -87,6 +104,9 @@ final class Task {
       }
       for (Receiver c : combiners) {
         c.accept(null);
+      }
+      for (Runnable f : finishers) {
+        f.run();
       }
       // The bundle's output is complete in memory: run the bundle finalizers.
       for (DoFn.BundleFinalizer.Callback callback : finalizers) {
@@ -177,8 +197,13 @@ final class Task {
       }
     }
     if (ex.plan.isMaterialized(pc)) {
-      List<WindowedValue<?>> sink = new ArrayList<>();
-      ex.materialized.get(pc)[task] = sink;
+      ElementBuffer[] buffers = ex.materialized.get(pc);
+      if (buffers[task] != null) {
+        buffers[task].release(); // a failed attempt's
+      }
+      ElementBuffer sink = new ElementBuffer(ex.budget, Exchanges.windowedCoder(pc), pc.getName());
+      buffers[task] = sink;
+      countSpills(ex.plan.producer(pc), sink);
       list.add(
           CoderBoundary.of(pc)
               .before(

@@ -209,35 +209,9 @@ public final class Plan {
    * that may run next, the first made goes first.
    */
   private void orderStages() {
-    Map<Stage, Integer> waiting = new HashMap<>();
-    Map<Stage, List<Stage>> after = new HashMap<>();
-    for (Stage st : stages) {
-      Set<Stage> up = upstream(st);
-      waiting.put(st, up.size());
-      for (Stage u : up) {
-        after.computeIfAbsent(u, k -> new ArrayList<>()).add(st);
-      }
-    }
-    java.util.PriorityQueue<Stage> ready =
-        new java.util.PriorityQueue<>(java.util.Comparator.comparingInt(st -> st.id));
-    for (Stage st : stages) {
-      if (waiting.get(st) == 0) {
-        ready.add(st);
-      }
-    }
-    List<Stage> order = new ArrayList<>();
-    while (!ready.isEmpty()) {
-      Stage st = ready.poll();
-      order.add(st);
-      for (Stage n : after.getOrDefault(st, List.of())) {
-        if (waiting.merge(n, -1, Integer::sum) == 0) {
-          ready.add(n);
-        }
-      }
-    }
-    if (order.size() != stages.size()) {
-      throw new IllegalStateException("the pipeline's stages do not form a DAG");
-    }
+    List<Stage> order =
+        topological(
+            stages, this::upstream, java.util.Comparator.comparingInt(st -> st.id), "stages");
     stages.clear();
     stages.addAll(order);
     for (int i = 0; i < stages.size(); i++) {
@@ -266,62 +240,77 @@ public final class Plan {
           work.add(producers.get(in));
         }
         for (PCollectionView<?> v : s.sideInputs) {
-          for (Step other : steps) {
-            if (other.kind == Step.Kind.VIEW
-                && ((View.CreatePCollectionView<?, ?>) other.applied.getTransform())
-                    .getView()
-                    .getTagInternal()
-                    .equals(v.getTagInternal())) {
-              work.add(other);
-            }
-          }
+          work.addAll(viewSteps(v));
         }
       }
     }
-    Map<Step, Integer> waiting = new HashMap<>();
-    Map<Step, List<Step>> next = new HashMap<>();
-    for (Step s : steps) {
-      Set<Step> before = new java.util.LinkedHashSet<>();
-      for (PCollection<?> in : s.inputs) {
-        before.add(producers.get(in));
-      }
-      for (PCollectionView<?> v : s.sideInputs) {
-        for (Step other : steps) {
-          if (other.kind == Step.Kind.VIEW
-              && ((View.CreatePCollectionView<?, ?>) other.applied.getTransform())
-                  .getView()
-                  .getTagInternal()
-                  .equals(v.getTagInternal())) {
-            before.add(other);
+    return topological(
+        steps,
+        s -> {
+          Set<Step> before = new java.util.LinkedHashSet<>();
+          for (PCollection<?> in : s.inputs) {
+            before.add(producers.get(in));
           }
-        }
-      }
-      waiting.put(s, before.size());
-      for (Step b : before) {
-        next.computeIfAbsent(b, k -> new ArrayList<>()).add(s);
+          for (PCollectionView<?> v : s.sideInputs) {
+            before.addAll(viewSteps(v));
+          }
+          return before;
+        },
+        java.util.Comparator.comparing((Step s) -> !needed.contains(s)).thenComparingInt(s -> s.id),
+        "steps");
+  }
+
+  /** The view steps of {@code view} (found by tag: views are placed after their readers). */
+  private List<Step> viewSteps(PCollectionView<?> view) {
+    List<Step> found = new ArrayList<>();
+    for (Step other : steps) {
+      if (other.kind == Step.Kind.VIEW
+          && ((View.CreatePCollectionView<?, ?>) other.applied.getTransform())
+              .getView()
+              .getTagInternal()
+              .equals(view.getTagInternal())) {
+        found.add(other);
       }
     }
-    java.util.PriorityQueue<Step> ready =
-        new java.util.PriorityQueue<>(
-            java.util.Comparator.comparing((Step s) -> !needed.contains(s))
-                .thenComparingInt(s -> s.id));
-    for (Step s : steps) {
-      if (waiting.get(s) == 0) {
-        ready.add(s);
+    return found;
+  }
+
+  /**
+   * {@code nodes} in an order that puts each after everything {@code before} gives for it; among
+   * those that may come next, the first by {@code priority}.
+   */
+  private static <T> List<T> topological(
+      List<T> nodes,
+      java.util.function.Function<T, java.util.Collection<T>> before,
+      java.util.Comparator<T> priority,
+      String what) {
+    Map<T, Integer> waiting = new HashMap<>();
+    Map<T, List<T>> after = new HashMap<>();
+    for (T n : nodes) {
+      java.util.Collection<T> up = before.apply(n);
+      waiting.put(n, up.size());
+      for (T u : up) {
+        after.computeIfAbsent(u, k -> new ArrayList<>()).add(n);
       }
     }
-    List<Step> order = new ArrayList<>();
+    java.util.PriorityQueue<T> ready = new java.util.PriorityQueue<>(priority);
+    for (T n : nodes) {
+      if (waiting.get(n) == 0) {
+        ready.add(n);
+      }
+    }
+    List<T> order = new ArrayList<>();
     while (!ready.isEmpty()) {
-      Step s = ready.poll();
-      order.add(s);
-      for (Step n : next.getOrDefault(s, List.of())) {
-        if (waiting.merge(n, -1, Integer::sum) == 0) {
-          ready.add(n);
+      T n = ready.poll();
+      order.add(n);
+      for (T m : after.getOrDefault(n, List.of())) {
+        if (waiting.merge(m, -1, Integer::sum) == 0) {
+          ready.add(m);
         }
       }
     }
-    if (order.size() != steps.size()) {
-      throw new IllegalStateException("the pipeline's steps do not form a DAG");
+    if (order.size() != nodes.size()) {
+      throw new IllegalStateException("the pipeline's " + what + " do not form a DAG");
     }
     return order;
   }

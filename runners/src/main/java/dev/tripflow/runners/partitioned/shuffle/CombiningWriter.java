@@ -292,6 +292,7 @@ public final class CombiningWriter implements Receiver {
       if (counts[p] > 0) {
         batches[p] = new PartialBatch(counts[p]);
         lists[p].add(batches[p]);
+        shuffle.held(task, 64 + 160L * counts[p]);
       }
     }
     for (int s = 0; s < table.capacity(); s++) {
@@ -358,6 +359,7 @@ public final class CombiningWriter implements Receiver {
     for (int p = 0; p < counts.length; p++) {
       if (counts[p] > 0) {
         lists[p].add(new PartialBatch(outs[p], stride, counts[p]));
+        shuffle.held(task, 64 + 8L * outs[p].length);
       }
     }
     flat.clear();
@@ -439,7 +441,9 @@ public final class CombiningWriter implements Receiver {
     void addTo(List<Object>[] lists) {
       for (int p = 0; p < outs.length; p++) {
         if (outs[p] != null) {
-          lists[p].add(new PartialBatch(outs[p].toArray(), ends[p], counts[p]));
+          byte[] encoded = outs[p].toArray();
+          lists[p].add(new PartialBatch(encoded, ends[p], counts[p]));
+          shuffle.held(task, 64 + encoded.length + 4L * ends[p].length);
         }
       }
     }

@@ -16,7 +16,13 @@ public final class Dealer {
   private final java.util.concurrent.atomic.AtomicInteger next =
       new java.util.concurrent.atomic.AtomicInteger();
   private final List<Integer>[] taken;
-  private List<Object> all;
+  // What is dealt: single elements when every buffer stayed in memory (files then sorted largest
+  // first), else pieces of a buffer of up to a block each, read from disk by the task taking one.
+  private List<Object> elements;
+  private List<Piece> pieces;
+
+  /** Elements {@code from} to {@code to} of a buffer. */
+  private record Piece(ElementBuffer buffer, long from, long to) {}
 
   @SuppressWarnings("unchecked")
   public Dealer(Shuffle shuffle, int tasks) {
@@ -27,29 +33,41 @@ public final class Dealer {
     }
   }
 
-  private synchronized List<Object> all() {
-    if (all == null) {
-      // Partition by partition in turn, one element of each: the order the elements were dealt
-      // round-robin in, so that tasks take them in the order they came (files are then put
-      // largest first).
-      List<List<Object>> parts = new ArrayList<>();
-      int longest = 0;
-      for (int p = 0; p < shuffle.partitions(); p++) {
-        List<Object> part = shuffle.read(p);
-        parts.add(part);
-        longest = Math.max(longest, part.size());
+  /** Prepares what is dealt, once; returns how many things. */
+  private synchronized int prepare() {
+    if (elements == null && pieces == null) {
+      List<ElementBuffer> buffers = shuffle.buffers();
+      boolean spilled = false;
+      for (ElementBuffer b : buffers) {
+        spilled |= b.spilledBytes() > 0;
       }
-      all = new ArrayList<>();
-      for (int i = 0; i < longest; i++) {
-        for (List<Object> part : parts) {
-          if (i < part.size()) {
-            all.add(part.get(i));
+      if (!spilled) {
+        // In the order the producers made them; files are then put largest first.
+        List<Object> all = new ArrayList<>();
+        for (ElementBuffer b : buffers) {
+          b.forEach(0, b.size(), all::add);
+        }
+        largestFirst(all);
+        elements = all;
+      } else {
+        pieces = new ArrayList<>();
+        for (ElementBuffer b : buffers) {
+          for (long from = 0; from < b.size(); from += ElementBuffer.BLOCK) {
+            pieces.add(new Piece(b, from, Math.min(b.size(), from + ElementBuffer.BLOCK)));
           }
         }
       }
-      largestFirst(all);
     }
-    return all;
+    return elements != null ? elements.size() : pieces.size();
+  }
+
+  private void give(int i, Receiver out) {
+    if (elements != null) {
+      out.accept((WindowedValue<?>) elements.get(i));
+    } else {
+      Piece p = pieces.get(i);
+      p.buffer().forEach(p.from(), p.to(), out::accept);
+    }
   }
 
   /**
@@ -86,20 +104,20 @@ public final class Dealer {
     }
   }
 
-  /** Gives task {@code task} what its earlier attempts took, then elements until none is left. */
+  /** Gives task {@code task} what its earlier attempts took, then more until none is left. */
   public void deal(int task, Receiver out) {
-    List<Object> elements = all();
+    int count = prepare();
     List<Integer> mine = taken[task];
     for (int i = 0; i < mine.size(); i++) {
-      out.accept((WindowedValue<?>) elements.get(mine.get(i)));
+      give(mine.get(i), out);
     }
     while (true) {
       int i = next.getAndIncrement();
-      if (i >= elements.size()) {
+      if (i >= count) {
         return;
       }
       mine.add(i);
-      out.accept((WindowedValue<?>) elements.get(i));
+      give(i, out);
     }
   }
 

@@ -98,6 +98,46 @@ public final class Shuffle {
     return Math.floorMod((int) h, partitions);
   }
 
+  /** Elements written whole per producer (a reshuffle's), in the order of the producers. */
+  private final Map<Long, ElementBuffer> elementBuffers = new java.util.TreeMap<>();
+
+  /**
+   * Producer task {@code task}'s buffer of elements (dropping a failed attempt's), for a shuffle
+   * whose reader takes every element, whatever its partition: a reshuffle's.
+   */
+  public synchronized ElementBuffer openBuffer(
+      long task, Spill.Budget budget, Coder<WindowedValue<?>> coder, String name) {
+    discard(task);
+    ElementBuffer buffer = new ElementBuffer(budget, coder, name);
+    elementBuffers.put(task, buffer);
+    return buffer;
+  }
+
+  /** The element buffers written, in the order of their producers. */
+  public synchronized List<ElementBuffer> buffers() {
+    return new ArrayList<>(elementBuffers.values());
+  }
+
+  /**
+   * Makes what this shuffle holds count against {@code budget} (a combine's partials: held until
+   * the merge, not spilled, but counted so that the buffers that can spill do so earlier).
+   */
+  public Shuffle budgeted(Spill.Budget budget) {
+    this.budget = budget;
+    return this;
+  }
+
+  /** Counts {@code bytes} more held for producer {@code task} in the budget, if there is one. */
+  void held(long task, long bytes) {
+    if (budget == null) {
+      return;
+    }
+    synchronized (this) {
+      memoryBytes.computeIfAbsent(task, t -> new long[1])[0] += bytes;
+    }
+    budget.add(bytes);
+  }
+
   /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
   @SuppressWarnings("unchecked")
   public synchronized List<Object>[] open(long task) {
@@ -128,6 +168,10 @@ public final class Shuffle {
       }
     }
     buckets.remove(task);
+    ElementBuffer buffer = elementBuffers.remove(task);
+    if (buffer != null) {
+      buffer.release();
+    }
   }
 
   /** The run files open while a spilled compact shuffle is read. */
@@ -151,6 +195,9 @@ public final class Shuffle {
       discard(t);
     }
     for (Long t : new ArrayList<>(runs.keySet())) {
+      discard(t);
+    }
+    for (Long t : new ArrayList<>(elementBuffers.keySet())) {
       discard(t);
     }
   }
