@@ -46,7 +46,14 @@ public final class CsvRecordReader implements Closeable {
   private int pos;
   private int limit;
   private boolean eof;
-  private long nextLine = 1;
+  private long nextLine;
+
+  /** The offset in the file of {@code buf[0]}. */
+  private long bufStart;
+
+  /** No record starting at or after this offset is read. */
+  private final long end;
+
   private final CharsetDecoder strict =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -60,15 +67,38 @@ public final class CsvRecordReader implements Closeable {
   private int[] lineStarts = new int[16];
   private int lineCount;
 
+  /** The first line of the record last assembled, and whether its bytes are all ASCII. */
+  private long first;
+
+  private boolean ascii;
+
   /** Lines handed back after an unterminated quote, read again before the stream. */
   private byte[] pushback = new byte[0];
 
   private int pushbackPos;
 
+  /** What {@link #assemble} found. */
+  private static final int END = 0;
+
+  private static final int COMPLETE = 1;
+  private static final int UNTERMINATED = 2;
+
   /** Reads records from {@code in}; {@code file} names it in errors. */
   public CsvRecordReader(InputStream in, String file) {
+    this(in, file, 0, 1, Long.MAX_VALUE);
+  }
+
+  /**
+   * Reads the records of a file that start in {@code [start, end)}: {@code in} holds the file's
+   * bytes from {@code start}, a record start, whose line number is {@code firstLine}. A record that
+   * starts before {@code end} is read to its end, past {@code end} if need be.
+   */
+  CsvRecordReader(InputStream in, String file, long start, long firstLine, long end) {
     this.in = in;
     this.file = file;
+    this.bufStart = start;
+    this.nextLine = firstLine;
+    this.end = end;
   }
 
   /**
@@ -109,41 +139,82 @@ public final class CsvRecordReader implements Closeable {
    * @throws IOException naming the file and line when the bytes cannot be read
    */
   public Record next() throws IOException {
+    switch (assemble()) {
+      case END:
+        return null;
+      case UNTERMINATED:
+        return new Record(
+            first, stripCr(lenient(record, recordLength)), "unterminated quoted field");
+      default:
+        return decode();
+    }
+  }
+
+  /**
+   * Moves past the next record as {@link #next} would read it, without decoding it: for finding
+   * where records start.
+   *
+   * @return false at the end of the file (or of the range read)
+   */
+  boolean skip() throws IOException {
+    return assemble() != END;
+  }
+
+  /** The offset in the file where the next record starts (or the file ends). */
+  long position() {
+    return bufStart + pos - (pushback.length - pushbackPos);
+  }
+
+  /** The line number of the next record's first line. */
+  long nextLine() {
+    return nextLine;
+  }
+
+  /**
+   * Collects the next record's bytes in {@code record} (without its line break; an unterminated
+   * record's first line only, its other lines handed back to be read again).
+   */
+  private int assemble() throws IOException {
     recordLength = 0;
     lineCount = 0;
-    long first = nextLine;
+    first = nextLine;
+    if (position() >= end) {
+      return END;
+    }
     // States: 0 at a field's start, 1 in an unquoted field, 2 in a quoted field, 3 just after a
     // quote inside a quoted field (the field's end, or the first of a doubled quote).
     int state = 0;
-    boolean ascii = true;
+    boolean allAscii = true;
     startLine();
     while (true) {
       int b = read();
       if (b < 0) {
         if (recordLength == 0 && lineCount == 1) {
-          return null;
+          return END;
         }
         if (state == 2) {
-          return unterminated(first);
+          return unterminated();
         }
         nextLine++;
-        return decode(first, ascii);
+        ascii = allAscii;
+        return complete();
       }
       if (b == '\n') {
         nextLine++;
         if (state != 2) {
-          return decode(first, ascii);
+          ascii = allAscii;
+          return complete();
         }
         if (lineCount >= MAX_RECORD_LINES) {
           append(b);
-          return unterminated(first);
+          return unterminated();
         }
         append(b);
         startLine();
         continue;
       }
       append(b);
-      ascii &= b < 0x80;
+      allAscii &= b < 0x80;
       switch (state) {
         case 0:
           state = b == '"' ? 2 : b == ',' ? 0 : 1;
@@ -161,29 +232,33 @@ public final class CsvRecordReader implements Closeable {
     }
   }
 
+  /** Drops a CR before the line break. */
+  private int complete() {
+    if (recordLength > 0 && record[recordLength - 1] == '\r') {
+      recordLength--;
+    }
+    return COMPLETE;
+  }
+
   /**
-   * The record's first line on its own, marked unterminated; the lines after it go back to be read
-   * again.
+   * Keeps the record's first line alone (its CR, if any, still on it); the lines after it go back
+   * to be read again.
    */
-  private Record unterminated(long first) {
-    int end = lineCount > 1 ? lineStarts[1] : recordLength;
-    byte[] rest = Arrays.copyOfRange(record, end, recordLength);
+  private int unterminated() {
+    int firstEnd = lineCount > 1 ? lineStarts[1] : recordLength;
+    byte[] rest = Arrays.copyOfRange(record, firstEnd, recordLength);
     byte[] left = Arrays.copyOfRange(pushback, pushbackPos, pushback.length);
     pushback = new byte[rest.length + left.length];
     System.arraycopy(rest, 0, pushback, 0, rest.length);
     System.arraycopy(left, 0, pushback, rest.length, left.length);
     pushbackPos = 0;
     nextLine = first + 1;
-    int length = end > 0 && record[end - 1] == '\n' ? end - 1 : end;
-    String text = lenient(record, length);
-    return new Record(first, stripCr(text), "unterminated quoted field");
+    recordLength = firstEnd > 0 && record[firstEnd - 1] == '\n' ? firstEnd - 1 : firstEnd;
+    return UNTERMINATED;
   }
 
-  private Record decode(long first, boolean ascii) {
+  private Record decode() {
     int length = recordLength;
-    if (length > 0 && record[length - 1] == '\r') {
-      length--;
-    }
     if (ascii) {
       return new Record(first, new String(record, 0, length, StandardCharsets.ISO_8859_1), null);
     }
@@ -234,6 +309,7 @@ public final class CsvRecordReader implements Closeable {
       if (eof) {
         return -1;
       }
+      bufStart += limit;
       try {
         limit = in.read(buf, 0, buf.length);
       } catch (IOException e) {
