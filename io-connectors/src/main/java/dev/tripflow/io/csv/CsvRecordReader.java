@@ -186,9 +186,19 @@ public final class CsvRecordReader implements Closeable {
     int state = 0;
     boolean allAscii = true;
     startLine();
+    // The bytes are taken a run at a time from the lines handed back or the buffer, in local
+    // variables, and copied into the record a run at a time: one pass, no call per byte.
     while (true) {
-      int b = read();
-      if (b < 0) {
+      byte[] src;
+      int to;
+      boolean handedBack = pushbackPos < pushback.length;
+      if (handedBack) {
+        src = pushback;
+        to = pushback.length;
+      } else if (pos < limit || fill()) {
+        src = buf;
+        to = limit;
+      } else {
         if (recordLength == 0 && lineCount == 1) {
           return END;
         }
@@ -199,36 +209,50 @@ public final class CsvRecordReader implements Closeable {
         ascii = allAscii;
         return complete();
       }
-      if (b == '\n') {
-        nextLine++;
-        if (state != 2) {
-          ascii = allAscii;
-          return complete();
+      int from = handedBack ? pushbackPos : pos;
+      int runStart = from;
+      for (int i = from; i < to; i++) {
+        byte b = src[i];
+        if (b == '\n') {
+          nextLine++;
+          if (state != 2) {
+            appendRun(src, runStart, i); // without the line break
+            consume(handedBack, i + 1);
+            ascii = allAscii;
+            return complete();
+          }
+          appendRun(src, runStart, i + 1); // a line break inside quotes belongs to the record
+          runStart = i + 1;
+          if (lineCount >= MAX_RECORD_LINES) {
+            consume(handedBack, i + 1);
+            return unterminated();
+          }
+          startLine();
+          continue;
         }
-        if (lineCount >= MAX_RECORD_LINES) {
-          append(b);
-          return unterminated();
+        allAscii &= b >= 0;
+        // Only a quote, a comma and other bytes differ: a quote opens a field's quotes (or is
+        // the first of a doubled one), closes them, or is text in an unquoted field; a comma
+        // ends a field unless quoted; any other byte is text.
+        if (b == '"') {
+          state = state == 0 || state == 3 ? 2 : state == 2 ? 3 : 1;
+        } else if (b == ',') {
+          state = state == 2 ? 2 : 0;
+        } else {
+          state = state == 2 ? 2 : 1;
         }
-        append(b);
-        startLine();
-        continue;
       }
-      append(b);
-      allAscii &= b < 0x80;
-      switch (state) {
-        case 0:
-          state = b == '"' ? 2 : b == ',' ? 0 : 1;
-          break;
-        case 1:
-          state = b == ',' ? 0 : 1;
-          break;
-        case 2:
-          state = b == '"' ? 3 : 2;
-          break;
-        default: // 3
-          state = b == '"' ? 2 : b == ',' ? 0 : 1;
-          break;
-      }
+      appendRun(src, runStart, to);
+      consume(handedBack, to);
+    }
+  }
+
+  /** Marks the bytes before {@code next} of the lines handed back, or of the buffer, as read. */
+  private void consume(boolean handedBack, int next) {
+    if (handedBack) {
+      pushbackPos = next;
+    } else {
+      pos = next;
     }
   }
 
@@ -294,36 +318,34 @@ public final class CsvRecordReader implements Closeable {
     lineStarts[lineCount++] = recordLength;
   }
 
-  private void append(int b) {
-    if (recordLength == record.length) {
-      record = Arrays.copyOf(record, record.length * 2);
+  private void appendRun(byte[] src, int from, int to) {
+    int n = to - from;
+    if (recordLength + n > record.length) {
+      record = Arrays.copyOf(record, Math.max(record.length * 2, recordLength + n));
     }
-    record[recordLength++] = (byte) b;
+    System.arraycopy(src, from, record, recordLength, n);
+    recordLength += n;
   }
 
-  private int read() throws IOException {
-    if (pushbackPos < pushback.length) {
-      return pushback[pushbackPos++] & 0xff;
+  /** Reads the next bufferful of the stream: false at its end. */
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
     }
-    if (pos == limit) {
-      if (eof) {
-        return -1;
-      }
-      bufStart += limit;
-      try {
-        limit = in.read(buf, 0, buf.length);
-      } catch (IOException e) {
-        throw new IOException(
-            file + ": cannot be read after line " + (nextLine - 1) + " (" + describe(e) + ")", e);
-      }
-      pos = 0;
-      if (limit <= 0) {
-        limit = 0;
-        eof = true;
-        return -1;
-      }
+    bufStart += limit;
+    try {
+      limit = in.read(buf, 0, buf.length);
+    } catch (IOException e) {
+      throw new IOException(
+          file + ": cannot be read after line " + (nextLine - 1) + " (" + describe(e) + ")", e);
     }
-    return buf[pos++] & 0xff;
+    pos = 0;
+    if (limit <= 0) {
+      limit = 0;
+      eof = true;
+      return false;
+    }
+    return true;
   }
 
   private String describe(IOException e) {
