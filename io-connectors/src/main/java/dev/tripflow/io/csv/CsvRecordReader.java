@@ -46,7 +46,14 @@ public final class CsvRecordReader implements Closeable {
   private int pos;
   private int limit;
   private boolean eof;
-  private long nextLine = 1;
+  private long nextLine;
+
+  /** The offset in the file of {@code buf[0]}. */
+  private long bufStart;
+
+  /** No record starting at or after this offset is read. */
+  private final long end;
+
   private final CharsetDecoder strict =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -60,15 +67,38 @@ public final class CsvRecordReader implements Closeable {
   private int[] lineStarts = new int[16];
   private int lineCount;
 
+  /** The first line of the record last assembled, and whether its bytes are all ASCII. */
+  private long first;
+
+  private boolean ascii;
+
   /** Lines handed back after an unterminated quote, read again before the stream. */
   private byte[] pushback = new byte[0];
 
   private int pushbackPos;
 
+  /** What {@link #assemble} found. */
+  private static final int END = 0;
+
+  private static final int COMPLETE = 1;
+  private static final int UNTERMINATED = 2;
+
   /** Reads records from {@code in}; {@code file} names it in errors. */
   public CsvRecordReader(InputStream in, String file) {
+    this(in, file, 0, 1, Long.MAX_VALUE);
+  }
+
+  /**
+   * Reads the records of a file that start in {@code [start, end)}: {@code in} holds the file's
+   * bytes from {@code start}, a record start, whose line number is {@code firstLine}. A record that
+   * starts before {@code end} is read to its end, past {@code end} if need be.
+   */
+  CsvRecordReader(InputStream in, String file, long start, long firstLine, long end) {
     this.in = in;
     this.file = file;
+    this.bufStart = start;
+    this.nextLine = firstLine;
+    this.end = end;
   }
 
   /**
@@ -109,81 +139,150 @@ public final class CsvRecordReader implements Closeable {
    * @throws IOException naming the file and line when the bytes cannot be read
    */
   public Record next() throws IOException {
-    recordLength = 0;
-    lineCount = 0;
-    long first = nextLine;
-    // States: 0 at a field's start, 1 in an unquoted field, 2 in a quoted field, 3 just after a
-    // quote inside a quoted field (the field's end, or the first of a doubled quote).
-    int state = 0;
-    boolean ascii = true;
-    startLine();
-    while (true) {
-      int b = read();
-      if (b < 0) {
-        if (recordLength == 0 && lineCount == 1) {
-          return null;
-        }
-        if (state == 2) {
-          return unterminated(first);
-        }
-        nextLine++;
-        return decode(first, ascii);
-      }
-      if (b == '\n') {
-        nextLine++;
-        if (state != 2) {
-          return decode(first, ascii);
-        }
-        if (lineCount >= MAX_RECORD_LINES) {
-          append(b);
-          return unterminated(first);
-        }
-        append(b);
-        startLine();
-        continue;
-      }
-      append(b);
-      ascii &= b < 0x80;
-      switch (state) {
-        case 0:
-          state = b == '"' ? 2 : b == ',' ? 0 : 1;
-          break;
-        case 1:
-          state = b == ',' ? 0 : 1;
-          break;
-        case 2:
-          state = b == '"' ? 3 : 2;
-          break;
-        default: // 3
-          state = b == '"' ? 2 : b == ',' ? 0 : 1;
-          break;
-      }
+    switch (assemble()) {
+      case END:
+        return null;
+      case UNTERMINATED:
+        return new Record(
+            first, stripCr(lenient(record, recordLength)), "unterminated quoted field");
+      default:
+        return decode();
     }
   }
 
   /**
-   * The record's first line on its own, marked unterminated; the lines after it go back to be read
-   * again.
+   * Moves past the next record as {@link #next} would read it, without decoding it: for finding
+   * where records start.
+   *
+   * @return false at the end of the file (or of the range read)
    */
-  private Record unterminated(long first) {
-    int end = lineCount > 1 ? lineStarts[1] : recordLength;
-    byte[] rest = Arrays.copyOfRange(record, end, recordLength);
+  boolean skip() throws IOException {
+    return assemble() != END;
+  }
+
+  /** The offset in the file where the next record starts (or the file ends). */
+  long position() {
+    return bufStart + pos - (pushback.length - pushbackPos);
+  }
+
+  /** The line number of the next record's first line. */
+  long nextLine() {
+    return nextLine;
+  }
+
+  /**
+   * Collects the next record's bytes in {@code record} (without its line break; an unterminated
+   * record's first line only, its other lines handed back to be read again).
+   */
+  private int assemble() throws IOException {
+    recordLength = 0;
+    lineCount = 0;
+    first = nextLine;
+    if (position() >= end) {
+      return END;
+    }
+    // States: 0 at a field's start, 1 in an unquoted field, 2 in a quoted field, 3 just after a
+    // quote inside a quoted field (the field's end, or the first of a doubled quote).
+    int state = 0;
+    boolean allAscii = true;
+    startLine();
+    // The bytes are taken a run at a time from the lines handed back or the buffer, in local
+    // variables, and copied into the record a run at a time: one pass, no call per byte.
+    while (true) {
+      byte[] src;
+      int to;
+      boolean handedBack = pushbackPos < pushback.length;
+      if (handedBack) {
+        src = pushback;
+        to = pushback.length;
+      } else if (pos < limit || fill()) {
+        src = buf;
+        to = limit;
+      } else {
+        if (recordLength == 0 && lineCount == 1) {
+          return END;
+        }
+        if (state == 2) {
+          return unterminated();
+        }
+        nextLine++;
+        ascii = allAscii;
+        return complete();
+      }
+      int from = handedBack ? pushbackPos : pos;
+      int runStart = from;
+      for (int i = from; i < to; i++) {
+        byte b = src[i];
+        if (b == '\n') {
+          nextLine++;
+          if (state != 2) {
+            appendRun(src, runStart, i); // without the line break
+            consume(handedBack, i + 1);
+            ascii = allAscii;
+            return complete();
+          }
+          appendRun(src, runStart, i + 1); // a line break inside quotes belongs to the record
+          runStart = i + 1;
+          if (lineCount >= MAX_RECORD_LINES) {
+            consume(handedBack, i + 1);
+            return unterminated();
+          }
+          startLine();
+          continue;
+        }
+        allAscii &= b >= 0;
+        // Only a quote, a comma and other bytes differ: a quote opens a field's quotes (or is
+        // the first of a doubled one), closes them, or is text in an unquoted field; a comma
+        // ends a field unless quoted; any other byte is text.
+        if (b == '"') {
+          state = state == 0 || state == 3 ? 2 : state == 2 ? 3 : 1;
+        } else if (b == ',') {
+          state = state == 2 ? 2 : 0;
+        } else {
+          state = state == 2 ? 2 : 1;
+        }
+      }
+      appendRun(src, runStart, to);
+      consume(handedBack, to);
+    }
+  }
+
+  /** Marks the bytes before {@code next} of the lines handed back, or of the buffer, as read. */
+  private void consume(boolean handedBack, int next) {
+    if (handedBack) {
+      pushbackPos = next;
+    } else {
+      pos = next;
+    }
+  }
+
+  /** Drops a CR before the line break. */
+  private int complete() {
+    if (recordLength > 0 && record[recordLength - 1] == '\r') {
+      recordLength--;
+    }
+    return COMPLETE;
+  }
+
+  /**
+   * Keeps the record's first line alone (its CR, if any, still on it); the lines after it go back
+   * to be read again.
+   */
+  private int unterminated() {
+    int firstEnd = lineCount > 1 ? lineStarts[1] : recordLength;
+    byte[] rest = Arrays.copyOfRange(record, firstEnd, recordLength);
     byte[] left = Arrays.copyOfRange(pushback, pushbackPos, pushback.length);
     pushback = new byte[rest.length + left.length];
     System.arraycopy(rest, 0, pushback, 0, rest.length);
     System.arraycopy(left, 0, pushback, rest.length, left.length);
     pushbackPos = 0;
     nextLine = first + 1;
-    int length = end > 0 && record[end - 1] == '\n' ? end - 1 : end;
-    String text = lenient(record, length);
-    return new Record(first, stripCr(text), "unterminated quoted field");
+    recordLength = firstEnd > 0 && record[firstEnd - 1] == '\n' ? firstEnd - 1 : firstEnd;
+    return UNTERMINATED;
   }
 
-  private Record decode(long first, boolean ascii) {
+  private Record decode() {
     int length = recordLength;
-    if (length > 0 && record[length - 1] == '\r') {
-      length--;
-    }
     if (ascii) {
       return new Record(first, new String(record, 0, length, StandardCharsets.ISO_8859_1), null);
     }
@@ -219,35 +318,34 @@ public final class CsvRecordReader implements Closeable {
     lineStarts[lineCount++] = recordLength;
   }
 
-  private void append(int b) {
-    if (recordLength == record.length) {
-      record = Arrays.copyOf(record, record.length * 2);
+  private void appendRun(byte[] src, int from, int to) {
+    int n = to - from;
+    if (recordLength + n > record.length) {
+      record = Arrays.copyOf(record, Math.max(record.length * 2, recordLength + n));
     }
-    record[recordLength++] = (byte) b;
+    System.arraycopy(src, from, record, recordLength, n);
+    recordLength += n;
   }
 
-  private int read() throws IOException {
-    if (pushbackPos < pushback.length) {
-      return pushback[pushbackPos++] & 0xff;
+  /** Reads the next bufferful of the stream: false at its end. */
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
     }
-    if (pos == limit) {
-      if (eof) {
-        return -1;
-      }
-      try {
-        limit = in.read(buf, 0, buf.length);
-      } catch (IOException e) {
-        throw new IOException(
-            file + ": cannot be read after line " + (nextLine - 1) + " (" + describe(e) + ")", e);
-      }
-      pos = 0;
-      if (limit <= 0) {
-        limit = 0;
-        eof = true;
-        return -1;
-      }
+    bufStart += limit;
+    try {
+      limit = in.read(buf, 0, buf.length);
+    } catch (IOException e) {
+      throw new IOException(
+          file + ": cannot be read after line " + (nextLine - 1) + " (" + describe(e) + ")", e);
     }
-    return buf[pos++] & 0xff;
+    pos = 0;
+    if (limit <= 0) {
+      limit = 0;
+      eof = true;
+      return false;
+    }
+    return true;
   }
 
   private String describe(IOException e) {
