@@ -20,14 +20,15 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.junit.Test;
 
 /**
  * Every buffer that holds a collection between stages stays within a tiny memory budget (1 MiB): a
- * materialised stage input and a reshuffle's elements spill to disk and are read back whole; a side
- * input that cannot fit fails the run with one line naming it.
+ * materialised stage input, a reshuffle's elements and a combine's partials spill to disk and are
+ * read back whole; a side input that cannot fit fails the run with one line naming it.
  */
 public class BufferSpillTest {
   private static final int N = 300_000;
@@ -90,6 +91,24 @@ public class BufferSpillTest {
     PAssert.thatSingleton(centred.apply("Count", Count.globally())).isEqualTo((long) N);
     PipelineResult result = p.run();
     assertTrue("the materialised input spilled", spilled(result) > 0);
+  }
+
+  @Test
+  public void encodedCombinePartialsSpillAndMergeOnce() {
+    Pipeline p = tinyBudget();
+    p.getOptions().as(PartitionedPipelineOptions.class).setPreAggregationKeys(1024);
+    List<KV<Long, Long>> input = new ArrayList<>();
+    java.util.Map<Long, Long> sums = new java.util.HashMap<>();
+    for (long i = 0; i < N; i++) {
+      long key = i * 7919 % 100_000;
+      input.add(KV.of(key, i));
+      sums.merge(key, i, Long::sum);
+    }
+    List<KV<Long, Long>> expected = new ArrayList<>();
+    sums.forEach((k, v) -> expected.add(KV.of(k, v)));
+    PAssert.that(p.apply(Create.of(input)).apply(Sum.longsPerKey())).containsInAnyOrder(expected);
+    PipelineResult result = p.run();
+    assertTrue("the partials spilled", spilled(result) > 0);
   }
 
   @Test

@@ -530,6 +530,12 @@ public class PartitionedRunnerTest {
    * each key's "count/sum" is what plain Java computes from the same input.
    */
   private static void runCountsAndSums(List<KV<Integer, Long>> input, FlatCountSum fn) {
+    runCountsAndSums(input, fn, 0);
+  }
+
+  /** Runs the counts and sums with {@code shuffleMemoryMb} (0: the default budget). */
+  private static PipelineResult runCountsAndSums(
+      List<KV<Integer, Long>> input, FlatCountSum fn, int shuffleMemoryMb) {
     java.util.Map<Integer, long[]> expected = new java.util.TreeMap<>();
     for (KV<Integer, Long> kv : input) {
       long[] cs = expected.computeIfAbsent(kv.getKey(), k -> new long[2]);
@@ -539,6 +545,7 @@ public class PartitionedRunnerTest {
     Pipeline p = pipeline(3);
     // Flushed every 256 keys: many partials per key and partition.
     p.getOptions().as(PartitionedPipelineOptions.class).setPreAggregationKeys(256);
+    p.getOptions().as(PartitionedPipelineOptions.class).setShuffleMemoryMb(shuffleMemoryMb);
     PCollection<KV<Integer, String>> out =
         p.apply(
                 Create.of(input)
@@ -549,7 +556,28 @@ public class PartitionedRunnerTest {
     List<KV<Integer, String>> want = new ArrayList<>();
     expected.forEach((k, cs) -> want.add(KV.of(k, cs[0] + "/" + cs[1])));
     PAssert.that(out).containsInAnyOrder(want);
-    p.run();
+    return p.run();
+  }
+
+  /**
+   * Flat partials over a budget of 1 MiB go to disk as they are written and are read back for the
+   * merge: every key's count and sum still come out as plain Java computes them, merged flat.
+   */
+  @Test
+  public void flatPartialsSpillOverATinyBudgetAndMergeOnce() {
+    FlatCountSum.reset();
+    List<KV<Integer, Long>> input = new ArrayList<>();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    for (int i = 0; i < 200_000; i++) {
+      input.add(KV.of(r.nextInt(60_000), r.nextLong(-1000, 1000)));
+    }
+    PipelineResult result = runCountsAndSums(input, new FlatCountSum(false, false), 1);
+    assertTrue(
+        "the partials spilled",
+        counter(result, MetricNameFilter.named(PartitionedRunner.class, "shuffleSpilledBytes"))
+            > 0);
+    assertTrue(
+        "merged flat: " + FlatCountSum.MERGED_FLAT.get(), FlatCountSum.MERGED_FLAT.get() > 0);
   }
 
   /** Integer keys, packed when not negative. */

@@ -189,7 +189,8 @@ abstract class Exchanges {
               fn,
               accumulatorCoder(fn, (PCollection<KV<Object, Object>>) pc),
               pc.getWindowingStrategy().getTimestampCombiner(),
-              task.taskMetrics.getContainer(consumer.name));
+              task.taskMetrics.getContainer(consumer.name),
+              task.taskMetrics.getContainer(consumer.name).getCounter(SPILLED_BYTES));
       task.combiners.add(task.guarded(consumer, v -> w.flush()));
       return task.guarded(consumer, w);
     }

@@ -77,6 +77,8 @@ final class Operators {
     private final DoFnPool.Lease lease;
     private final DoFnRunner<Object, Object> runner;
     private final DirectProcess direct;
+    // The step's metrics made current per element without a scope object (see CurrentMetrics).
+    private final CurrentMetrics current;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     ParDoOperator(
@@ -89,6 +91,7 @@ final class Operators {
         StepContext stepContext,
         boolean direct) {
       super(step, metrics);
+      this.current = new CurrentMetrics(metrics);
       ParDo.MultiOutput<Object, Object> parDo =
           (ParDo.MultiOutput<Object, Object>) step.applied.getTransform();
       this.lease = pool.acquire();
@@ -154,10 +157,11 @@ final class Operators {
         direct.process((WindowedValue<Object>) value);
         return;
       }
-      try (Closeable c = scope()) {
+      org.apache.beam.sdk.metrics.MetricsContainer previous = current.enter();
+      try {
         runner.processElement((WindowedValue<Object>) value);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
+      } finally {
+        current.exit(previous);
       }
     }
 

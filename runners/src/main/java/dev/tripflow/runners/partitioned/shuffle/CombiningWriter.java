@@ -23,6 +23,9 @@ public final class CombiningWriter implements Receiver {
    */
   private final int maxKeys;
 
+  // What this writer's partials spilled to disk.
+  private final org.apache.beam.sdk.metrics.Counter spilledBytes;
+
   private final Shuffle shuffle;
   private final long task;
   private final Coder<Object> keyCoder;
@@ -74,8 +77,10 @@ public final class CombiningWriter implements Receiver {
       Combine.CombineFn<Object, Object, Object> fn,
       Coder<Object> accumulatorCoder,
       TimestampCombiner timestampCombiner,
-      org.apache.beam.sdk.metrics.MetricsContainer metrics) {
+      org.apache.beam.sdk.metrics.MetricsContainer metrics,
+      org.apache.beam.sdk.metrics.Counter spilledBytes) {
     this.shuffle = shuffle;
+    this.spilledBytes = spilledBytes;
     this.maxKeys = maxKeys;
     this.metrics = new CurrentMetrics(metrics);
     this.task = task;
@@ -292,7 +297,7 @@ public final class CombiningWriter implements Receiver {
       if (counts[p] > 0) {
         batches[p] = new PartialBatch(counts[p]);
         lists[p].add(batches[p]);
-        shuffle.held(task, 64 + 160L * counts[p]);
+        spilledBytes.inc(shuffle.held(task, 64 + 160L * counts[p]));
       }
     }
     for (int s = 0; s < table.capacity(); s++) {
@@ -359,7 +364,7 @@ public final class CombiningWriter implements Receiver {
     for (int p = 0; p < counts.length; p++) {
       if (counts[p] > 0) {
         lists[p].add(new PartialBatch(outs[p], stride, counts[p]));
-        shuffle.held(task, 64 + 8L * outs[p].length);
+        spilledBytes.inc(shuffle.held(task, 64 + 8L * outs[p].length));
       }
     }
     flat.clear();
@@ -443,7 +448,7 @@ public final class CombiningWriter implements Receiver {
         if (outs[p] != null) {
           byte[] encoded = outs[p].toArray();
           lists[p].add(new PartialBatch(encoded, ends[p], counts[p]));
-          shuffle.held(task, 64 + encoded.length + 4L * ends[p].length);
+          spilledBytes.inc(shuffle.held(task, 64 + encoded.length + 4L * ends[p].length));
         }
       }
     }

@@ -127,16 +127,59 @@ public final class Shuffle {
     return this;
   }
 
-  /** Counts {@code bytes} more held for producer {@code task} in the budget, if there is one. */
-  void held(long task, long bytes) {
+  /**
+   * Counts {@code bytes} more held for producer {@code task} in the budget, if there is one; over
+   * it, writes the producer's encoded and flat partials to disk. Returns the bytes written. Called
+   * by the producer's own thread, the only one that changes its buckets.
+   */
+  long held(long task, long bytes) {
     if (budget == null) {
-      return;
+      return 0;
     }
+    long[] counted;
     synchronized (this) {
-      memoryBytes.computeIfAbsent(task, t -> new long[1])[0] += bytes;
+      counted = memoryBytes.computeIfAbsent(task, t -> new long[1]);
+      counted[0] += bytes;
     }
     budget.add(bytes);
+    if (!budget.over() || counted[0] < Math.min(1 << 20, budget.limitBytes / 8 + 1)) {
+      return 0;
+    }
+    List<Object>[] lists;
+    synchronized (this) {
+      lists = buckets.get(task);
+    }
+    long freed = 0;
+    try {
+      java.nio.file.Path file = budget.newFile();
+      synchronized (this) {
+        partialFiles.computeIfAbsent(task, t -> new ArrayList<>()).add(file);
+      }
+      try (java.io.DataOutputStream out =
+          new java.io.DataOutputStream(
+              new java.io.BufferedOutputStream(
+                  java.nio.file.Files.newOutputStream(file), 1 << 16))) {
+        for (List<Object> bucket : lists) {
+          for (int i = 0; i < bucket.size(); i++) {
+            if (bucket.get(i) instanceof PartialBatch b && SpilledBatch.spillable(b)) {
+              bucket.set(i, SpilledBatch.write(b, out, file, out.size()));
+              freed += SpilledBatch.bytes(b);
+            }
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot spill a combine's partials to disk", e);
+    }
+    synchronized (this) {
+      counted[0] -= freed;
+    }
+    budget.add(-freed);
+    return freed;
   }
+
+  /** Per producer, the files its spilled partials are in. */
+  private final Map<Long, List<java.nio.file.Path>> partialFiles = new HashMap<>();
 
   /** Producer task {@code task}'s buckets, one list per partition (dropping a failed attempt's). */
   @SuppressWarnings("unchecked")
@@ -168,6 +211,14 @@ public final class Shuffle {
       }
     }
     buckets.remove(task);
+    for (java.nio.file.Path f : partialFiles.getOrDefault(task, List.of())) {
+      try {
+        java.nio.file.Files.deleteIfExists(f);
+      } catch (java.io.IOException e) {
+        // removed with the run's spill directory at the end
+      }
+    }
+    partialFiles.remove(task);
     ElementBuffer buffer = elementBuffers.remove(task);
     if (buffer != null) {
       buffer.release();
@@ -207,7 +258,9 @@ public final class Shuffle {
     List<Object> all = new ArrayList<>();
     for (List<Object>[] producer : buckets.values()) {
       if (producer != null) {
-        all.addAll(producer[p]);
+        for (Object o : producer[p]) {
+          all.add(o instanceof SpilledBatch s ? s.load() : o);
+        }
       }
     }
     return all;
