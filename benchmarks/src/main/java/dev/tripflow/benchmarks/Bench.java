@@ -348,7 +348,7 @@ public final class Bench {
   private static void ensureClassArchive(Options o, Processes processes) throws Exception {
     Path root = Processes.repoRoot();
     if (System.getenv("TRIPFLOW_NO_CDS") != null
-        || !Files.isRegularFile(root.resolve("pipelines/target/tripflow-bundled.jar"))
+        || !Files.isRegularFile(root.resolve("deploy/target/tripflow-bundled.jar"))
         || Processes.archiveIsCurrent()) {
       return;
     }

@@ -85,8 +85,8 @@ final class Processes {
               "-XX:Tier4CompileThreshold=100000",
               "-XX:Tier4BackEdgeThreshold=300000"));
     }
-    Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
-    Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
+    Path jar = repoRoot().resolve("deploy/target/tripflow-bundled.jar");
+    Path jsa = repoRoot().resolve("deploy/target/tripflow-bundled.jsa");
     // The bundled jar holds every runner (its manifest opens the JDK packages Spark needs).
     if (Files.isRegularFile(jar)) {
       if (archiveIsCurrent()) {
@@ -98,7 +98,7 @@ final class Processes {
       if (runner.equals("SparkRunner")) {
         cmd.addAll(SqlWorkload.SPARK_JAVA_OPTIONS);
       }
-      cmd.addAll(List.of("-cp", Bench.classpath(), "dev.tripflow.pipelines.Tripflow"));
+      cmd.addAll(List.of("-cp", Bench.classpath(), "dev.tripflow.deploy.Tripflow"));
     }
     cmd.addAll(args);
     if (!args.get(0).equals("generate")) {
@@ -121,8 +121,8 @@ final class Processes {
    * requires: after a build the JVM would refuse the old archive and start without it.
    */
   static boolean archiveIsCurrent() {
-    Path jar = repoRoot().resolve("pipelines/target/tripflow-bundled.jar");
-    Path jsa = repoRoot().resolve("pipelines/target/tripflow-bundled.jsa");
+    Path jar = repoRoot().resolve("deploy/target/tripflow-bundled.jar");
+    Path jsa = repoRoot().resolve("deploy/target/tripflow-bundled.jsa");
     try {
       return Files.isRegularFile(jar)
           && Files.isRegularFile(jsa)

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -22,6 +23,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * --readme=README.md} regenerates every option table of that file.
  */
 final class TemplateCommand implements Command {
+  private final Map<String, Command> commands;
+
+  /** {@code commands}: every command of the launcher, whose templates this one writes. */
+  TemplateCommand(Map<String, Command> commands) {
+    this.commands = commands;
+  }
 
   /** Options of {@code tripflow template}. */
   public interface Options extends Outputs.Options {
@@ -117,7 +124,7 @@ final class TemplateCommand implements Command {
         throw new UsageException("--readme=" + o.getReadme() + ": no such file");
       }
       String before = Files.readString(readme, StandardCharsets.UTF_8);
-      String after = Templates.rewriteTables(before, Tripflow.commands());
+      String after = Templates.rewriteTables(before, commands);
       if (after.equals(before)) {
         out.println(o.getReadme() + ": option tables are up to date");
       } else {
@@ -129,13 +136,13 @@ final class TemplateCommand implements Command {
     if (o.getCommand() == null) {
       throw new UsageException("say which command: tripflow " + usage());
     }
-    Command command = Tripflow.commands().get(o.getCommand());
+    Command command = commands.get(o.getCommand());
     if (command == null) {
       throw new UsageException(
           "unknown command '"
               + o.getCommand()
               + "'; commands: "
-              + String.join(", ", Tripflow.commands().keySet()));
+              + String.join(", ", commands.keySet()));
     }
     String text =
         o.getFormat().equals("markdown")

@@ -14,7 +14,7 @@ final class Cli {
   static void ok(String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        Tripflow.run(
+        PipelineCommands.run(
             args,
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -28,7 +28,7 @@ final class Cli {
   static String fails(int code, String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int got =
-        Tripflow.run(
+        PipelineCommands.run(
             args,
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));

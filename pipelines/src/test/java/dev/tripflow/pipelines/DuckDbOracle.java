@@ -24,21 +24,21 @@ import java.util.Objects;
  * SQL over the same files; results come back as lists of values with timestamps rendered as text
  * inside DuckDB, so no JVM time zone is involved.
  */
-final class DuckDbOracle implements AutoCloseable {
+public final class DuckDbOracle implements AutoCloseable {
   private final Connection connection;
 
-  DuckDbOracle() throws SQLException {
+  public DuckDbOracle() throws SQLException {
     connection = DriverManager.getConnection("jdbc:duckdb:");
   }
 
-  void execute(String sql) throws SQLException {
+  public void execute(String sql) throws SQLException {
     try (Statement s = connection.createStatement()) {
       s.execute(sql);
     }
   }
 
   /** Runs a query; each row is a list of JDBC values (numbers, strings, nulls). */
-  List<List<Object>> query(String sql) throws SQLException {
+  public List<List<Object>> query(String sql) throws SQLException {
     List<List<Object>> rows = new ArrayList<>();
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery(sql)) {

@@ -25,7 +25,7 @@ public class IngestTest {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        Tripflow.run(
+        PipelineCommands.run(
             args,
             new PrintStream(sink, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));

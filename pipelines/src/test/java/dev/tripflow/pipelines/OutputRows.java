@@ -12,10 +12,10 @@ import java.util.List;
  * zone involved), and the comparison of two such outputs: doubles to a relative 1e-12 (sums add in
  * partition order), everything else exactly.
  */
-final class OutputRows {
+public final class OutputRows {
   private OutputRows() {}
 
-  static List<List<Object>> of(Path dir) throws Exception {
+  public static List<List<Object>> of(Path dir) throws Exception {
     try (DuckDbOracle duck = new DuckDbOracle()) {
       String source = "read_parquet('" + dir + "/*.parquet')";
       List<String> select = new ArrayList<>();
@@ -34,7 +34,8 @@ final class OutputRows {
     }
   }
 
-  static void assertSame(String who, List<List<Object>> expected, List<List<Object>> actual) {
+  public static void assertSame(
+      String who, List<List<Object>> expected, List<List<Object>> actual) {
     assertTrue(who + ": no rows", expected.size() > 0);
     assertEquals(who + ": row count", expected.size(), actual.size());
     for (int i = 0; i < expected.size(); i++) {

@@ -283,7 +283,7 @@ public class ScheduleTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        Tripflow.run(
+        PipelineCommands.run(
             new String[] {
               "revenue-report",
               "--sampleData=" + march,

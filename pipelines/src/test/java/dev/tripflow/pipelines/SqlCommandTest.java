@@ -17,7 +17,7 @@ public class SqlCommandTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private int tripflow(ByteArrayOutputStream err, String... args) {
-    return Tripflow.run(
+    return PipelineCommands.run(
         args,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -13,7 +13,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The launcher: help, and one clear line with exit code 2 for every kind of bad usage. */
+/**
+ * The pipelines' command line: help, and one clear line with exit code 2 for every kind of bad
+ * usage.
+ */
 public class TripflowCliTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -21,7 +24,7 @@ public class TripflowCliTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int run(String... args) {
-    return Tripflow.run(
+    return PipelineCommands.run(
         args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));

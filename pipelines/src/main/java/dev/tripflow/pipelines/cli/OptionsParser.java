@@ -120,7 +120,7 @@ public final class OptionsParser {
     } catch (IllegalArgumentException e) {
       throw new UsageException(command + ": " + firstLine(e.getMessage()));
     }
-    dev.tripflow.pipelines.cluster.ClusterRunners.apply(options);
+    ClusterRunners.apply(options);
     try {
       dev.tripflow.io.gcs.KeyFileCredentials.apply(options);
     } catch (java.io.IOException e) {
@@ -368,6 +368,17 @@ public final class OptionsParser {
     return document(command.optionsClass(), command.runsPipeline());
   }
 
+  /**
+   * Whether {@code declaring} holds a command's own options: the pipelines' shared interfaces and
+   * those beside the command's interface (the deploy module's), not Beam's, io's or the runners'.
+   */
+  private static boolean isCommandOption(Class<?> declaring, Class<?> type) {
+    String name = declaring.getName();
+    String home = type.getPackageName() + ".";
+    return name.startsWith("dev.tripflow.pipelines.")
+        || (home.startsWith("dev.tripflow.") && name.startsWith(home));
+  }
+
   private static List<OptionDoc> document(
       Class<? extends PipelineOptions> type, boolean withRunner) {
     Map<String, OptionDoc> docs = new TreeMap<>();
@@ -375,7 +386,7 @@ public final class OptionsParser {
       String property = propertyName(m);
       Class<?> declaring = m.getDeclaringClass();
       if (property == null
-          || !declaring.getName().startsWith("dev.tripflow.pipelines.")
+          || !isCommandOption(declaring, type)
           || m.isAnnotationPresent(com.fasterxml.jackson.annotation.JsonIgnore.class)) {
         continue;
       }

@@ -1,11 +1,11 @@
-package dev.tripflow.pipelines.cluster;
+package dev.tripflow.pipelines.cli;
 
 import org.apache.beam.runners.spark.SparkPipelineOptions;
 import org.apache.beam.runners.spark.SparkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Settings a command needs to submit to a cluster started by {@code tripflow cluster start}. */
-public final class ClusterRunners {
+final class ClusterRunners {
   private ClusterRunners() {}
 
   /**
@@ -13,7 +13,7 @@ public final class ClusterRunners {
    * driver (this JVM), so the driver listens on 127.0.0.1 too, unless {@code spark.driver.host} is
    * already set as a system property.
    */
-  public static void apply(PipelineOptions options) {
+  static void apply(PipelineOptions options) {
     if (options.getRunner() != SparkRunner.class) {
       return;
     }

@@ -1,8 +1,8 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tripflow.pipelines.Tripflow;
+import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,7 +84,7 @@ final class FlinkTarget {
     out.println(
         "submitting " + line.command() + " to the Flink " + version + " cluster at " + master);
     out.flush();
-    return Tripflow.run(args.toArray(new String[0]), out, err);
+    return PipelineCommands.run(args.toArray(new String[0]), out, err);
   }
 
   /** The Flink release the REST API at {@code master} reports, or a usage error. */

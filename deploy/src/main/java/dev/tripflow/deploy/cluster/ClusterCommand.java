@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cluster;
+package dev.tripflow.deploy.cluster;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Forms;

@@ -2,13 +2,13 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.RawArgsCommand;
 import dev.tripflow.pipelines.cli.UsageException;
-import dev.tripflow.pipelines.cluster.ClusterCommand;
 import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.pipelines.schedule.Schedule;
-import dev.tripflow.pipelines.submit.SubmitCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,19 +18,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code tripflow} command-line launcher: {@code tripflow <command> [--option=value ...]}.
+ * The pipelines' commands, and how one {@code tripflow <command> [--option=value ...]} line runs
+ * against a registry of commands: help, option parsing, per-period runs and exit codes. The
+ * launcher (the {@code deploy} module) adds the commands that take jobs elsewhere.
  *
  * <p>Exit codes: 0 success, 1 the job failed, 2 bad usage (unknown option, missing input,
  * unwritable output), found before any pipeline starts.
  */
-public final class Tripflow {
-  private static final Logger LOG = LoggerFactory.getLogger(Tripflow.class);
+public final class PipelineCommands {
+  private static final Logger LOG = LoggerFactory.getLogger(PipelineCommands.class);
 
-  private Tripflow() {}
+  private PipelineCommands() {}
 
-  /** The commands, in the order {@code --help} lists them. */
+  /** The pipelines' commands, {@code template} last, in the order {@code --help} lists them. */
   public static Map<String, Command> commands() {
+    return registry(List.of());
+  }
+
+  /**
+   * The pipelines' commands, then {@code more}, then {@code template}, which documents all of them:
+   * the launcher's full registry is {@code registry(List.of(cluster, submit))}.
+   */
+  public static Map<String, Command> registry(List<Command> more) {
     Map<String, Command> commands = new LinkedHashMap<>();
+    Map<String, Command> registry = Collections.unmodifiableMap(commands);
     for (Command c :
         List.<Command>of(
             new GenerateCommand(),
@@ -43,25 +54,28 @@ public final class Tripflow {
             new DurationCommands.Predict(),
             new DurationCommands.Train(),
             new SqlCommand(),
-            new UploadCommand(),
-            new ClusterCommand(),
-            new SubmitCommand(),
-            new TemplateCommand())) {
+            new UploadCommand())) {
       commands.put(c.name(), c);
     }
-    return commands;
+    for (Command c : more) {
+      commands.put(c.name(), c);
+    }
+    Command template = new TemplateCommand(registry);
+    commands.put(template.name(), template);
+    return registry;
   }
 
-  public static void main(String[] args) {
-    dev.tripflow.pipelines.cli.RunnerOptionsFilter.install(args);
-    int code = run(args, System.out, System.err);
-    System.out.flush();
-    System.exit(code);
-  }
-
-  /** Runs one command line and returns the exit code; never calls {@code System.exit}. */
+  /** Runs one command line against the pipelines' commands; never calls {@code System.exit}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Map<String, Command> commands = commands();
+    return run(commands(), args, out, err);
+  }
+
+  /**
+   * Runs one command line against {@code commands} and returns the exit code; never calls {@code
+   * System.exit}.
+   */
+  public static int run(
+      Map<String, Command> commands, String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0
         || args[0].equals("--help")
         || args[0].equals("-h")
@@ -85,8 +99,8 @@ public final class Tripflow {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    if (command instanceof SubmitCommand submit) {
-      return submit.run(rest, out, err);
+    if (command instanceof RawArgsCommand raw) {
+      return raw.run(rest, out, err);
     }
     if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
       out.print(OptionsParser.help(command));
@@ -233,7 +247,8 @@ public final class Tripflow {
         || (e.getCause() != null && msg.equals(e.getCause().toString()));
   }
 
-  static String usage(Map<String, Command> commands) {
+  /** The list of commands {@code tripflow --help} prints. */
+  public static String usage(Map<String, Command> commands) {
     StringBuilder sb = new StringBuilder();
     sb.append("Usage: tripflow <command> [--option=value ...]\n\n");
     sb.append("NYC-taxi revenue batch workloads as Apache Beam pipelines.\n\nCommands:\n");

@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines;
+package dev.tripflow.deploy;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;

@@ -1,14 +1,15 @@
-package dev.tripflow.pipelines.cluster;
+package dev.tripflow.deploy.cluster;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.tripflow.pipelines.Tripflow;
+import dev.tripflow.pipelines.PipelineCommands;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -27,7 +28,8 @@ public class ClusterCommandTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int run(String... args) {
-    return Tripflow.run(
+    return PipelineCommands.run(
+        PipelineCommands.registry(List.of(new ClusterCommand())),
         args,
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));

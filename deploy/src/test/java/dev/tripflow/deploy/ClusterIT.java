@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines;
+package dev.tripflow.deploy;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripflow.pipelines.OutputRows;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;

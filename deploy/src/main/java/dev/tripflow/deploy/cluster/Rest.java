@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cluster;
+package dev.tripflow.deploy.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

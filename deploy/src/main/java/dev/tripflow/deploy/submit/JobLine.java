@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
 import dev.tripflow.pipelines.cli.UsageException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines;
+package dev.tripflow.deploy;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;

@@ -1,8 +1,9 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
-import dev.tripflow.pipelines.Tripflow;
+import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.RawArgsCommand;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.PrintStream;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * hands it the raw command line: the options before the pipeline command are submit's, the ones
  * after it the job's.
  */
-public final class SubmitCommand implements Command {
+public final class SubmitCommand implements RawArgsCommand {
   static final String USAGE =
       "submit dataproc|flink [submit options] <command> [pipeline options ...]";
 
@@ -57,6 +58,7 @@ public final class SubmitCommand implements Command {
   }
 
   /** Runs {@code args} (what follows {@code submit}) and returns the exit code. */
+  @Override
   public int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length > 0 && (isHelp(args[0]) || args[0].equals("help"))) {
       out.print(help());
@@ -107,7 +109,8 @@ public final class SubmitCommand implements Command {
 
   /** The pipeline command must exist and be one that can run as a job. */
   static void requireSubmittable(JobLine line, String target) {
-    Map<String, Command> commands = Tripflow.commands();
+    // Only pipeline commands run as jobs: cluster and submit are this machine's, never a job.
+    Map<String, Command> commands = PipelineCommands.commands();
     List<String> submittable =
         commands.keySet().stream().filter(c -> !LOCAL_COMMANDS.contains(c)).toList();
     if (line.command() == null) {
@@ -134,7 +137,7 @@ public final class SubmitCommand implements Command {
    * option or a missing required one is a usage error now, not a failed job later.
    */
   static void validateJob(JobLine line, List<String> optionsWithRunner) {
-    Command command = Tripflow.commands().get(line.command());
+    Command command = PipelineCommands.commands().get(line.command());
     OptionsParser.parse(
         command.name(), command.optionsClass(), optionsWithRunner.toArray(new String[0]));
   }

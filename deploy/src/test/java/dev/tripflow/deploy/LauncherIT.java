@@ -1,10 +1,11 @@
-package dev.tripflow.pipelines;
+package dev.tripflow.deploy;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.tripflow.io.output.Manifest;
+import dev.tripflow.pipelines.DuckDbOracle;
 import dev.tripflow.testing.LoopbackBigQuery;
 import dev.tripflow.testing.LoopbackGcs;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
 import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.rpc.ApiException;
@@ -104,7 +104,7 @@ final class DataprocTarget {
     @Description("The bundled jar to submit; default: the jar tripflow runs from")
     @Param(
         label = "Jar to submit",
-        example = "pipelines/target/tripflow-bundled.jar",
+        example = "deploy/target/tripflow-bundled.jar",
         regex = Forms.PATH,
         form = Forms.PATH_FORM,
         role = Param.Role.PATH)
@@ -335,7 +335,8 @@ final class DataprocTarget {
    * Dataproc the master), no local files (Dataproc's workers cannot read this machine's disk).
    */
   private static void checkJobOptions(JobLine line, String engine) {
-    Class<?> type = dev.tripflow.pipelines.Tripflow.commands().get(line.command()).optionsClass();
+    Class<?> type =
+        dev.tripflow.pipelines.PipelineCommands.commands().get(line.command()).optionsClass();
     for (JobLine.Option opt : line.jobOptions()) {
       String name = opt.name();
       String value = opt.value();
@@ -382,7 +383,8 @@ final class DataprocTarget {
   private static void checkLocalDefaults(JobLine line) {
     java.util.Set<String> given = new java.util.HashSet<>();
     line.jobOptions().forEach(opt -> given.add(opt.name()));
-    Class<?> type = dev.tripflow.pipelines.Tripflow.commands().get(line.command()).optionsClass();
+    Class<?> type =
+        dev.tripflow.pipelines.PipelineCommands.commands().get(line.command()).optionsClass();
     String sampleData = localDefault(type, "sampleData");
     for (java.lang.reflect.Method m : type.getMethods()) {
       String name = property(m);

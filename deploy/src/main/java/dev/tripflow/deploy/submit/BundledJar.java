@@ -1,10 +1,9 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
-import dev.tripflow.pipelines.Tripflow;
 import dev.tripflow.pipelines.cli.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +43,7 @@ final class BundledJar {
       if (file == null) {
         throw new UsageException(
             "tripflow does not run from its bundled jar here; pass"
-                + " --jar=pipelines/target/tripflow-bundled.jar");
+                + " --jar=deploy/target/tripflow-bundled.jar");
       }
     }
     return new BundledJar(file, sha256(file).substring(0, 16));
@@ -52,7 +51,7 @@ final class BundledJar {
 
   private static Path runningJar() {
     try {
-      var source = Tripflow.class.getProtectionDomain().getCodeSource();
+      var source = BundledJar.class.getProtectionDomain().getCodeSource();
       if (source == null) {
         return null;
       }

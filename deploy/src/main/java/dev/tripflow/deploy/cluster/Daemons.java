@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cluster;
+package dev.tripflow.deploy.cluster;
 
 import java.io.File;
 import java.io.IOException;

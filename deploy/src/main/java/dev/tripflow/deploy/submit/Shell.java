@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.submit;
+package dev.tripflow.deploy.submit;
 
 import java.util.List;
 import java.util.regex.Pattern;

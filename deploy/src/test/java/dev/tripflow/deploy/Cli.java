@@ -1,0 +1,40 @@
+package dev.tripflow.deploy;
+
+import static org.junit.Assert.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs a tripflow command line in-process for tests, with every command of the launcher. */
+final class Cli {
+  private Cli() {}
+
+  /** Runs {@code args} and asserts exit code 0, showing the command's error output otherwise. */
+  static void ok(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        Tripflow.run(
+            args,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8), 0, code);
+  }
+
+  /**
+   * Runs {@code args}, asserts exit code {@code code} and an error of exactly one line, and returns
+   * that line.
+   */
+  static String fails(int code, String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int got =
+        Tripflow.run(
+            args,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(e, code, got);
+    assertEquals("one line: " + e, 1, e.strip().lines().count());
+    return e;
+  }
+}
