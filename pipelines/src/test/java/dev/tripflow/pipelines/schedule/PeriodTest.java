@@ -64,7 +64,7 @@ public class PeriodTest {
         List.of("pq/2020/12", "pq/2021/01"),
         Schedule.inputGlobs("pq/{yyyy}/{MM}", Period.parseRange("2020-12..2021-01")));
     assertThrows(
-        dev.tripflow.pipelines.cli.UsageException.class,
+        dev.tripflow.pipelines.options.UsageException.class,
         () -> Schedule.expandOutput("output", "out/{dd}", march));
   }
 }
