@@ -4,7 +4,7 @@ import dev.tripflow.deploy.cluster.ClusterCommand;
 import dev.tripflow.deploy.submit.SubmitCommand;
 import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.RunnerOptionsFilter;
+import dev.tripflow.pipelines.cli.OptionRegistrars;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ public final class Tripflow {
   }
 
   public static void main(String[] args) {
-    RunnerOptionsFilter.install(args);
+    OptionRegistrars.install(args);
     int code = run(args, System.out, System.err);
     System.out.flush();
     System.exit(code);

@@ -88,6 +88,12 @@ public final class OptionsParser {
       String command, Class<? extends PipelineOptions> type, List<String> args) {
     Set<String> known = knownOptions(type);
     Set<String> given = new LinkedHashSet<>();
+    String runner =
+        args.stream()
+            .filter(a -> a.startsWith("--runner="))
+            .map(a -> a.substring("--runner=".length()).toLowerCase(java.util.Locale.ROOT))
+            .reduce((a, b) -> b)
+            .orElse("");
     for (String arg : args) {
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException(
@@ -95,12 +101,13 @@ public final class OptionsParser {
       }
       int eq = arg.indexOf('=');
       String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      String owner = runnerOwning(name);
+      if (owner != null
+          && !runner.contains(owner.replace("Runner", "").toLowerCase(java.util.Locale.ROOT))) {
+        throw new UsageException(
+            command + ": --" + name + " is a " + owner + " option; add --runner=" + owner);
+      }
       if (!known.contains(name)) {
-        String owner = runnerOwning(name);
-        if (owner != null) {
-          throw new UsageException(
-              command + ": --" + name + " is a " + owner + " option; add --runner=" + owner);
-        }
         throw new UsageException(
             command
                 + ": unknown option --"
@@ -170,7 +177,9 @@ public final class OptionsParser {
     for (String[] r : runners) {
       try {
         for (Method m : Class.forName(r[1]).getMethods()) {
-          if (name.equals(propertyName(m))) {
+          // the runner's own options, not the core ones every options interface has
+          boolean own = m.getDeclaringClass().getName().startsWith("org.apache.beam.runners.");
+          if (own && name.equals(propertyName(m))) {
             return r[0];
           }
         }

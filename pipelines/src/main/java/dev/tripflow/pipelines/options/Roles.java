@@ -85,7 +85,7 @@ public final class Roles {
     return null;
   }
 
-  static String property(Method m) {
+  public static String property(Method m) {
     if (m.getParameterCount() != 0) {
       return null;
     }
