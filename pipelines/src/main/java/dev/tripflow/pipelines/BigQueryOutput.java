@@ -66,7 +66,7 @@ final class BigQueryOutput {
   /** The table of --bigQueryTable with its project (the option's, or --project). */
   static String table(Options o) {
     BigQueryTableSpec spec = BigQueryTableSpec.parse(o.getBigQueryTable());
-    return spec.project() == null
+    return spec.project().isEmpty()
         ? o.as(GcpOptions.class).getProject() + ":" + spec.dataset() + "." + spec.table()
         : spec.toString();
   }
@@ -103,7 +103,7 @@ final class BigQueryOutput {
       throw new UsageException("--bigQueryTable=" + o.getBigQueryTable() + ": " + e.getMessage());
     }
     String project = o.as(GcpOptions.class).getProject();
-    if (spec.project() == null && project == null) {
+    if (spec.project().isEmpty() && project == null) {
       throw new UsageException(
           "--bigQueryTable="
               + o.getBigQueryTable()

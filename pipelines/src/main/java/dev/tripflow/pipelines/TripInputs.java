@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines;
 
+import com.google.auto.value.AutoValue;
 import dev.tripflow.io.parquet.ColumnMapping;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Paths;
@@ -159,14 +160,24 @@ public final class TripInputs {
    * What one service's input stands for: its globs (one per period of a range, or just the option's
    * value) and the pickup-time intervals kept (none without a period).
    */
-  record Source(List<String> globs, List<LocalDateTime[]> within) implements Serializable {
+  @AutoValue
+  abstract static class Source implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The globs read, one per distinct period's expansion of the input. */
+    abstract List<String> globs();
+
+    /** The pickup-time intervals {@code [start, end)} kept; empty keeps every trip. */
+    abstract List<LocalDateTime[]> within();
+
     static Source of(String glob) {
-      return new Source(List.of(glob), List.of());
+      return new AutoValue_TripInputs_Source(List.of(glob), List.of());
     }
 
     /** An input option's template over the run's periods. */
     static Source of(String template, List<Period> periods) {
-      return new Source(Schedule.inputGlobs(template, periods), Schedule.intervals(periods));
+      return new AutoValue_TripInputs_Source(
+          Schedule.inputGlobs(template, periods), Schedule.intervals(periods));
     }
   }
 
