@@ -23,9 +23,8 @@ import org.apache.beam.sdk.values.Row;
 
 /**
  * Coders for records a shuffle keeps in memory, where no other process reads them: a coder tree's
- * row coders are replaced by {@link FlatRowCoder}, the rest kept. Beam's row coder turns every
- * date-time field into a row of its own, built and validated field by field, to encode it; that was
- * a tenth of the hourly revenue's time.
+ * row coders are replaced by {@link FlatRowCoder}, the rest kept, because Beam's row coder turns
+ * every date-time field into a row of its own, built and validated field by field, to encode it.
  */
 public final class ShuffleCoders {
   private ShuffleCoders() {}
