@@ -1,11 +1,11 @@
 package dev.tripflow.io.parquet;
 
+import dev.tripflow.spi.ScalarType;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.Schema.TypeName;
 import org.apache.beam.sdk.values.Row;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
@@ -18,56 +18,15 @@ import org.apache.parquet.schema.MessageType;
 final class RowWriteSupport extends WriteSupport<Row> {
   private final Schema schema;
   private final MessageType type;
-  private final Kind[] kinds;
+  private final ScalarType[] kinds;
   private RecordConsumer consumer;
-
-  private enum Kind {
-    INT32,
-    INT64,
-    FLOAT,
-    DOUBLE,
-    BOOLEAN,
-    STRING,
-    BYTES,
-    DATETIME,
-    DATE
-  }
 
   RowWriteSupport(Schema schema) {
     this.schema = schema;
     this.type = ParquetSchemas.toParquet(schema);
-    this.kinds = new Kind[schema.getFieldCount()];
+    this.kinds = new ScalarType[schema.getFieldCount()];
     for (int i = 0; i < kinds.length; i++) {
-      Schema.FieldType t = schema.getField(i).getType();
-      TypeName n = t.getTypeName();
-      switch (n) {
-        case BYTE:
-        case INT16:
-        case INT32:
-          kinds[i] = Kind.INT32;
-          break;
-        case INT64:
-          kinds[i] = Kind.INT64;
-          break;
-        case FLOAT:
-          kinds[i] = Kind.FLOAT;
-          break;
-        case DOUBLE:
-          kinds[i] = Kind.DOUBLE;
-          break;
-        case BOOLEAN:
-          kinds[i] = Kind.BOOLEAN;
-          break;
-        case STRING:
-          kinds[i] = Kind.STRING;
-          break;
-        case BYTES:
-          kinds[i] = Kind.BYTES;
-          break;
-        default:
-          kinds[i] =
-              t.getLogicalType().getIdentifier().contains("datetime") ? Kind.DATETIME : Kind.DATE;
-      }
+      kinds[i] = ScalarType.of(schema.getField(i).getType()); // ParquetSchemas refused any other
     }
   }
 
@@ -101,6 +60,8 @@ final class RowWriteSupport extends WriteSupport<Row> {
       String name = schema.getField(i).getName();
       consumer.startField(name, i);
       switch (kinds[i]) {
+        case BYTE:
+        case INT16:
         case INT32:
           consumer.addInteger(((Number) v).intValue());
           break;

@@ -1,9 +1,9 @@
 package dev.tripflow.pipelines.cli;
 
 import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.Roles;
 import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.runners.RunnerPresets;
-import java.beans.Introspector;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -269,17 +269,7 @@ public final class OptionsParser {
   }
 
   private static String propertyName(Method m) {
-    if (m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class) {
-      return null;
-    }
-    String n = m.getName();
-    if (n.startsWith("get") && n.length() > 3) {
-      return Introspector.decapitalize(n.substring(3));
-    }
-    if (n.startsWith("is") && n.length() > 2) {
-      return Introspector.decapitalize(n.substring(2));
-    }
-    return null;
+    return m.getDeclaringClass() == Object.class ? null : Roles.property(m);
   }
 
   /**
