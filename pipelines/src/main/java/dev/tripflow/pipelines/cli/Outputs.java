@@ -176,7 +176,7 @@ public final class Outputs {
     if (!plan.directories().isEmpty()) {
       plan.group().commit(pipeline);
     }
-    try {
+    try (RunProgress progress = RunProgress.start(pipeline.getOptions())) {
       PipelineResult result = pipeline.run();
       PipelineResult.State state = result.waitUntilFinish();
       if (state != null && state != PipelineResult.State.DONE) {
