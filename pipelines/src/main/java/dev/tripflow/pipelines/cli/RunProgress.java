@@ -3,6 +3,7 @@ package dev.tripflow.pipelines.cli;
 import dev.tripflow.runners.partitioned.PartitionedRunner;
 import dev.tripflow.runners.partitioned.ProgressOptions;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.PipelineRunner;
@@ -46,9 +47,18 @@ public final class RunProgress implements AutoCloseable {
   /** Starts the line for the run {@code options} describe; a no-op for the PartitionedRunner. */
   public static RunProgress start(PipelineOptions options) {
     Class<? extends PipelineRunner<?>> runner = options.getRunner();
-    if (runner == null
-        || runner == PartitionedRunner.class
-        || options.as(ProgressOptions.class).getVerbose()) {
+    if (runner == null || runner == PartitionedRunner.class) {
+      return null;
+    }
+    if (options.as(ProgressOptions.class).getVerbose()) {
+      // The schedulers' own line per task and stage state; slf4j-simple reads a logger's level
+      // when the logger is made, which for these is when the run starts, after this.
+      for (String logger :
+          List.of(
+              "org.apache.flink.runtime.executiongraph.ExecutionGraph",
+              "org.apache.spark.scheduler.DAGScheduler")) {
+        System.setProperty("org.slf4j.simpleLogger.log." + logger, "info");
+      }
       return null;
     }
     return new RunProgress(runner.getSimpleName(), ProgressOptions.terminal(), System.err);
