@@ -251,4 +251,18 @@ public class SqlShowTest {
     assertEquals(List.of(), tableRows(printed, List.of("PULocationID", "total_amount")));
     assertEquals(printed, 4, printed.lines().count());
   }
+
+  /**
+   * {@code --explain} prints the PartitionedRunner's plan of the query instead of its rows, like
+   * Spark SQL's {@code EXPLAIN}, and runs nothing.
+   */
+  @Test
+  public void explainPrintsThePlanInsteadOfTheRows() throws Exception {
+    String printed =
+        sql("SELECT PULocationID, COUNT(*) AS n FROM green GROUP BY PULocationID", "--explain");
+    assertTrue(printed, printed.startsWith("== Physical Plan ==\nPartitionedRunner plan: "));
+    assertTrue(printed, printed.contains("Query/Sql/BeamAggregationRel"));
+    assertTrue(printed, printed.contains("ShowResult/"));
+    assertTrue(printed, !printed.contains("+---"));
+  }
 }
