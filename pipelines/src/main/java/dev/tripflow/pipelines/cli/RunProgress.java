@@ -1,8 +1,16 @@
 package dev.tripflow.pipelines.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripflow.runners.partitioned.PartitionedRunner;
 import dev.tripflow.runners.partitioned.ProgressOptions;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +24,10 @@ import org.apache.spark.api.java.JavaSparkStatusTracker;
 /**
  * Progress of a run on a runner that reports none of its own to tripflow (Flink, Spark, the
  * DirectRunner), so that no run is a silent minute: on a terminal one line rewritten in place
- * ({@code SparkRunner: stage 3 (2 active), 5/8 tasks, 12 s}; Spark's tasks from its status
- * tracker), elsewhere the same line every 30 s. The PartitionedRunner draws its own.
+ * ({@code SparkRunner: stage 3 (2 running), 5/8 tasks, 12 s} from Spark's status tracker, {@code
+ * FlinkRunner: job RUNNING, 12/30 tasks finished, 20 s} from a Flink cluster's REST API, the time
+ * alone for an embedded Flink), elsewhere the same line every 30 s. The PartitionedRunner draws its
+ * own.
  *
  * <pre>{@code
  * try (RunProgress progress = RunProgress.start(options)) {
@@ -29,14 +39,22 @@ public final class RunProgress implements AutoCloseable {
   private static final long QUIET_HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final String runner;
+  private final String flinkRest;
+  private final String jobName;
   private final boolean live;
   private final PrintStream err;
   private final Thread painter;
   private final long started = System.nanoTime();
+  private final long startedMillis = System.currentTimeMillis();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private int width;
 
-  private RunProgress(String runner, boolean live, PrintStream err) {
+  private RunProgress(
+      String runner, String flinkRest, String jobName, boolean live, PrintStream err) {
     this.runner = runner;
+    this.flinkRest = flinkRest;
+    this.jobName = jobName;
     this.live = live;
     this.err = err;
     painter = new Thread(this::loop, "tripflow-run-progress");
@@ -61,7 +79,30 @@ public final class RunProgress implements AutoCloseable {
       }
       return null;
     }
-    return new RunProgress(runner.getSimpleName(), ProgressOptions.terminal(), System.err);
+    return new RunProgress(
+        runner.getSimpleName(),
+        flinkRest(options),
+        options.getJobName(),
+        ProgressOptions.terminal(),
+        System.err);
+  }
+
+  /**
+   * The REST address of the Flink cluster a job is submitted to ({@code --flinkMaster=HOST:PORT},
+   * the address of its dashboard), or null for an embedded Flink or another runner.
+   */
+  private static String flinkRest(PipelineOptions options) {
+    try {
+      Class<?> flink = Class.forName("org.apache.beam.runners.flink.FlinkPipelineOptions");
+      @SuppressWarnings("unchecked")
+      Object view = options.as((Class<? extends PipelineOptions>) flink);
+      String master = (String) flink.getMethod("getFlinkMaster").invoke(view);
+      return master != null && master.matches("[A-Za-z0-9.\\-]+:[0-9]+")
+          ? "http://" + master
+          : null;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return null;
+    }
   }
 
   private void loop() {
@@ -87,10 +128,54 @@ public final class RunProgress implements AutoCloseable {
   /** What the runner is doing: Spark's running stages and tasks when it tells, else the time. */
   String line() {
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-    String spark = sparkTasks();
-    return spark == null
+    String state = flinkRest != null ? flinkTasks() : sparkTasks();
+    return state == null
         ? String.format(Locale.ROOT, "%s: running, %d s", runner, seconds)
-        : String.format(Locale.ROOT, "%s: %s, %d s", runner, spark, seconds);
+        : String.format(Locale.ROOT, "%s: %s, %d s", runner, state, seconds);
+  }
+
+  /**
+   * The job's state and tasks from the Flink cluster's REST API ({@code /jobs/overview}, what its
+   * dashboard shows), or null when it does not answer or has no job of this name yet.
+   */
+  private String flinkTasks() {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create(flinkRest + "/jobs/overview"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        return null;
+      }
+      JsonNode newest = null;
+      for (JsonNode job : new ObjectMapper().readTree(response.body()).path("jobs")) {
+        // A job of the same name the cluster ran before this one is not this run's (a clock
+        // 2 s behind ours still matches).
+        if (job.path("name").asText().equals(jobName)
+            && job.path("start-time").asLong() >= startedMillis - 2_000
+            && (newest == null
+                || job.path("start-time").asLong() > newest.path("start-time").asLong())) {
+          newest = job;
+        }
+      }
+      if (newest == null) {
+        return null;
+      }
+      JsonNode tasks = newest.path("tasks");
+      return String.format(
+          Locale.ROOT,
+          "job %s, %d/%d tasks finished",
+          newest.path("state").asText(),
+          tasks.path("finished").asInt(),
+          tasks.path("total").asInt());
+    } catch (IOException | RuntimeException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   /**
