@@ -33,9 +33,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -224,7 +228,7 @@ final class SqlCommand implements Command {
       }
     }
     boolean print = o.getOutput() == null;
-    java.util.Set<String> given = OptionsParser.explicit(o);
+    Set<String> given = OptionsParser.explicit(o);
     if (print && given.contains("shards")) {
       throw new UsageException("--shards needs --output (without it the rows are printed)");
     }
@@ -305,7 +309,7 @@ final class SqlCommand implements Command {
     String file =
         local
             ? localDir.resolve("rows.bin").toString()
-            : dir.replaceAll("/+$", "") + "/tripflow-sql-" + java.util.UUID.randomUUID() + ".bin";
+            : dir.replaceAll("/+$", "") + "/tripflow-sql-" + UUID.randomUUID() + ".bin";
     List<Row> rows;
     try {
       result.apply("ShowResult", ResultHead.write(o.getLimit() + 1, file));
@@ -316,9 +320,9 @@ final class SqlCommand implements Command {
         Files.deleteIfExists(localDir.resolve("rows.bin"));
         Files.deleteIfExists(localDir);
       } else {
-        org.apache.beam.sdk.io.FileSystems.delete(
-            List.of(org.apache.beam.sdk.io.FileSystems.matchNewResource(file, false)),
-            org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+        FileSystems.delete(
+            List.of(FileSystems.matchNewResource(file, false)),
+            MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       }
     }
     boolean more = rows.size() > o.getLimit();

@@ -265,4 +265,23 @@ public class SqlShowTest {
     assertTrue(printed, printed.contains("ShowResult/"));
     assertTrue(printed, !printed.contains("+---"));
   }
+
+  /** The options of one mode given to the other are refused in one line, before any work. */
+  @Test
+  public void optionsOfTheOtherModeAreRefused() {
+    String table = "--table=green=" + foreign + "/green.parquet";
+    String query = "--query=SELECT PULocationID FROM green";
+    assertEquals(
+        "tripflow sql: --shards needs --output (without it the rows are printed)\n",
+        Cli.fails(2, "sql", table, query, "--shards=2"));
+    assertEquals(
+        "tripflow sql: --format is for printed rows: drop --output\n",
+        Cli.fails(
+            2,
+            "sql",
+            table,
+            query,
+            "--format=csv",
+            "--output=" + TMP.getRoot().toPath().resolve("o")));
+  }
 }
