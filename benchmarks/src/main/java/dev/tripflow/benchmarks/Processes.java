@@ -104,7 +104,11 @@ final class Processes {
     if (!args.get(0).equals("generate")) {
       cmd.add("--runner=" + runner);
       switch (runner) {
-        case "PartitionedRunner" -> cmd.add("--partitions=" + options.threads);
+        case "PartitionedRunner" -> {
+          cmd.add("--partitions=" + options.threads);
+          // Each stage's detail and the tasks' CPU time against the process's, in the run's log.
+          cmd.add("--verbose");
+        }
         case "FlinkRunner" -> {
           cmd.add("--flinkMaster=[local]");
           cmd.add("--parallelism=" + options.threads);

@@ -6,6 +6,7 @@ import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunProgress;
 import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
 import dev.tripflow.pipelines.options.Forms;
@@ -331,8 +332,11 @@ final class DurationCommands {
       TripInputs.readTrips(p, service, input)
           .apply("TrainDurationModel", new TrainDurationModel())
           .apply("WriteModel", ParDo.of(new WriteModelFn(tmp.toString())));
-      PipelineResult result = p.run();
-      result.waitUntilFinish();
+      PipelineResult result;
+      try (RunProgress progress = RunProgress.start(o)) {
+        result = p.run();
+        result.waitUntilFinish();
+      }
       LinearDurationModel model;
       try (InputStream in = Files.newInputStream(tmp)) {
         model = LinearDurationModel.fromJson(in, tmp.toString());

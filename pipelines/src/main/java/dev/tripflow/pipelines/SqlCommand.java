@@ -10,11 +10,15 @@ import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.Outputs;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.ResultHead;
 import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.cli.TablePrinter;
 import dev.tripflow.pipelines.options.Forms;
 import dev.tripflow.pipelines.options.Param;
 import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.runners.partitioned.PartitionedPipelineOptions;
+import dev.tripflow.runners.partitioned.PartitionedRunner;
 import dev.tripflow.transforms.sql.TripflowSql;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,9 +33,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
+import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -42,9 +50,11 @@ import org.apache.beam.sdk.values.Row;
 
 /**
  * {@code tripflow sql}: a query over named Parquet or CSV tables, like {@code spark.sql} over temp
- * views, written to Parquet.
+ * views; its first rows are printed like Spark's {@code show()}, or with {@code --output} the whole
+ * result is written to Parquet.
  *
  * <pre>{@code
+ * tripflow sql --table=trips='data/pq/green/2020/*\/*.parquet' --query='SELECT COUNT(*) FROM trips'
  * tripflow sql --table=trips_data='data/pq/green/2020/*\/*.parquet' --queryFile=report.sql --output=out
  * }</pre>
  */
@@ -82,8 +92,9 @@ final class SqlCommand implements Command {
 
     void setQueryFile(String value);
 
-    @Description("Output directory of the result as Parquet, replaced atomically")
-    @Default.String("data/report/sql")
+    @Description(
+        "Output directory of the result as Parquet, replaced atomically (without it the first"
+            + " --limit rows are printed and nothing is written)")
     @Param(
         label = "Result output",
         example = "data/report/sql",
@@ -106,6 +117,32 @@ final class SqlCommand implements Command {
     int getShards();
 
     void setShards(int value);
+
+    @Description("Without --output: rows to print, like Spark's show(n)")
+    @Default.Integer(20)
+    @Param(
+        label = "Rows to print",
+        example = "5",
+        regex = Forms.NON_NEGATIVE,
+        form = "a whole number",
+        min = 0,
+        max = 1000000)
+    int getLimit();
+
+    void setLimit(int value);
+
+    @Description(
+        "Without --output: how to print the rows: table (like Spark's show()), csv (with a"
+            + " header) or json (one object a line)")
+    @Default.String("table")
+    @Param(
+        label = "Print format",
+        example = "csv",
+        regex = "^(table|csv|json)$",
+        form = "table, csv or json")
+    String getFormat();
+
+    void setFormat(String value);
   }
 
   @Override
@@ -190,6 +227,17 @@ final class SqlCommand implements Command {
         throw new UsageException("--table: '" + t.name() + "' is given twice");
       }
     }
+    boolean print = o.getOutput() == null;
+    Set<String> given = run.given();
+    if (print && given.contains("shards")) {
+      throw new UsageException("--shards needs --output (without it the rows are printed)");
+    }
+    if (!print && (given.contains("limit") || given.contains("format"))) {
+      throw new UsageException(
+          "--"
+              + (given.contains("limit") ? "limit" : "format")
+              + " is for printed rows: drop --output");
+    }
     Optional<OutputPlan> plan = Outputs.prepare(run, out);
     if (plan.isEmpty()) {
       return 0;
@@ -222,6 +270,19 @@ final class SqlCommand implements Command {
     } catch (RuntimeException e) {
       throw new UsageException("the query does not compile: " + rootLine(e));
     }
+    if (print
+        && o.getRunner() == PartitionedRunner.class
+        && o.as(PartitionedPipelineOptions.class).getExplain()) {
+      // Like Spark SQL's EXPLAIN: the plan is the result, printed instead of the rows; nothing
+      // runs.
+      result.apply("ShowResult", ResultHead.write(o.getLimit() + 1, "unused"));
+      out.println("== Physical Plan ==");
+      out.print(PartitionedRunner.explain(p));
+      return 0;
+    }
+    if (print) {
+      return printResult(p, result, plan.get(), o, out);
+    }
     result.apply(
         "WriteResult",
         ParquetRows.write(o.getOutput()).withNumShards(o.getShards()).in(plan.get().group()));
@@ -230,6 +291,56 @@ final class SqlCommand implements Command {
         .line("tables", tables.size(), String.join(", ", tables.keySet()))
         .outputLine("rows written", o.getOutput(), o.getOutput())
         .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());
+    return 0;
+  }
+
+  /**
+   * Runs the query and prints its first {@code --limit} rows in {@code --format}, writing no
+   * output: the rows travel from the workers in one small file under the temp location, removed
+   * after.
+   */
+  private static int printResult(
+      Pipeline p, PCollection<Row> result, OutputPlan plan, Options o, PrintStream out)
+      throws IOException {
+    Schema schema = result.getSchema();
+    String dir = o.getTempLocation();
+    boolean local = dir == null || Paths.isLocal(dir);
+    Path localDir = local ? Files.createTempDirectory("tripflow-sql-") : null;
+    String file =
+        local
+            ? localDir.resolve("rows.bin").toString()
+            : dir.replaceAll("/+$", "") + "/tripflow-sql-" + UUID.randomUUID() + ".bin";
+    List<Row> rows;
+    try {
+      result.apply("ShowResult", ResultHead.write(o.getLimit() + 1, file));
+      Outputs.run(p, plan);
+      rows = ResultHead.read(file, schema);
+    } finally {
+      if (local) {
+        Files.deleteIfExists(localDir.resolve("rows.bin"));
+        Files.deleteIfExists(localDir);
+      } else {
+        FileSystems.delete(
+            List.of(FileSystems.matchNewResource(file, false)),
+            MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      }
+    }
+    boolean more = rows.size() > o.getLimit();
+    List<Row> shown = more ? rows.subList(0, o.getLimit()) : rows;
+    switch (o.getFormat()) {
+      case "csv" -> out.print(TablePrinter.csv(schema, shown));
+      case "json" -> out.print(TablePrinter.jsonLines(schema, shown));
+      default -> {
+        out.print(TablePrinter.table(schema, shown));
+        if (more) {
+          out.printf(
+              Locale.ROOT,
+              "only showing top %d row%s%n",
+              o.getLimit(),
+              o.getLimit() == 1 ? "" : "s");
+        }
+      }
+    }
     return 0;
   }
 

@@ -417,7 +417,9 @@ public final class OptionsParser {
     }
     sb.append(
         "\nAny Beam pipeline option of the selected runner is accepted too"
-            + " (e.g. --partitions=4 for PartitionedRunner, and --explain to print its physical plan before the run). gs:// paths take"
+            + " (e.g. --partitions=4 for PartitionedRunner, and --explain to print its physical plan before the run)."
+            + " --verbose also prints each stage's detail while the job runs (a terminal shows one"
+            + " progress line). gs:// paths take"
             + " --serviceAccountKey=FILE (default: GOOGLE_APPLICATION_CREDENTIALS or the application"
             + " default credentials) and Beam's --gcsEndpoint=URL. --paramsFile=params.json takes"
             + " options from a JSON object; the command line wins.\n");

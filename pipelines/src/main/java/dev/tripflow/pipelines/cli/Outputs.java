@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * checks before any work ({@link OutputPlan}), and the run that commits them together.
  *
  * <pre>{@code
- * Optional<OutputPlan> plan = Outputs.prepare(o, out);
+ * Optional<OutputPlan> plan = Outputs.prepare(run, out);
  * if (plan.isEmpty()) return 0;               // --mode=ignore and an output exists
  * rows.apply(ParquetRows.write(o.getOutput()).in(plan.get().group()));
  * PipelineResult result = Outputs.run(pipeline, plan.get());
@@ -155,7 +155,7 @@ public final class Outputs {
     if (!plan.directories().isEmpty()) {
       plan.group().commit(pipeline);
     }
-    try {
+    try (RunProgress progress = RunProgress.start(pipeline.getOptions())) {
       PipelineResult result = pipeline.run();
       PipelineResult.State state = result.waitUntilFinish();
       if (state != null && state != PipelineResult.State.DONE) {

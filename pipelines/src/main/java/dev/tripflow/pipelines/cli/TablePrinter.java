@@ -1,5 +1,7 @@
 package dev.tripflow.pipelines.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -109,17 +111,86 @@ public final class TablePrinter {
   }
 
   private static String cell(Object v) {
-    String s;
-    if (v == null) {
-      s = "null";
-    } else if (v instanceof LocalDateTime t) {
-      s = TIME.format(t);
-      if (t.getNano() != 0) {
-        s = t.toString().replace('T', ' ');
-      }
-    } else {
-      s = String.valueOf(v);
-    }
+    String s = v == null ? "null" : text(v);
     return s.length() > MAX_CELL ? s.substring(0, MAX_CELL - 3) + "..." : s;
+  }
+
+  /** A value as text, whole: timestamps as {@code yyyy-MM-dd HH:mm:ss[.fraction]}. */
+  private static String text(Object v) {
+    if (v instanceof LocalDateTime t) {
+      return t.getNano() == 0 ? TIME.format(t) : t.toString().replace('T', ' ');
+    }
+    return String.valueOf(v);
+  }
+
+  /**
+   * {@code rows} as CSV with a header line (RFC 4180: fields holding a comma, a quote or a line
+   * break are quoted); a null is an empty field, as Spark's CSV writer leaves it.
+   */
+  public static String csv(Schema schema, List<Row> rows) {
+    StringBuilder sb = new StringBuilder();
+    List<String> header = new ArrayList<>();
+    for (String name : schema.getFieldNames()) {
+      header.add(csvField(name));
+    }
+    sb.append(String.join(",", header)).append('\n');
+    for (Row r : rows) {
+      for (int i = 0; i < r.getFieldCount(); i++) {
+        Object v = r.getValue(i);
+        sb.append(i == 0 ? "" : ",").append(v == null ? "" : csvField(text(v)));
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String csvField(String s) {
+    if (s.isEmpty()
+        || s.indexOf(',') >= 0
+        || s.indexOf('"') >= 0
+        || s.indexOf('\n') >= 0
+        || s.indexOf('\r') >= 0) {
+      return '"' + s.replace("\"", "\"\"") + '"';
+    }
+    return s;
+  }
+
+  /**
+   * {@code rows} as JSON lines, one object a row with the columns in order: numbers and booleans as
+   * JSON values (a NaN or infinite double as a string), timestamps and the rest as strings.
+   */
+  public static String jsonLines(Schema schema, List<Row> rows) {
+    ObjectMapper json = new ObjectMapper();
+    StringBuilder sb = new StringBuilder();
+    for (Row r : rows) {
+      ObjectNode o = json.createObjectNode();
+      for (int i = 0; i < r.getFieldCount(); i++) {
+        String name = schema.getField(i).getName();
+        Object v = r.getValue(i);
+        if (v == null) {
+          o.putNull(name);
+        } else if (v instanceof Double d && Double.isFinite(d)) {
+          o.put(name, d);
+        } else if (v instanceof Float f && Float.isFinite(f)) {
+          o.put(name, f);
+        } else if (v instanceof Long l) {
+          o.put(name, l);
+        } else if (v instanceof Integer n) {
+          o.put(name, n);
+        } else if (v instanceof Short n) {
+          o.put(name, n);
+        } else if (v instanceof Byte n) {
+          o.put(name, n.intValue());
+        } else if (v instanceof java.math.BigDecimal d) {
+          o.put(name, d);
+        } else if (v instanceof Boolean b) {
+          o.put(name, b);
+        } else {
+          o.put(name, text(v));
+        }
+      }
+      sb.append(o).append('\n');
+    }
+    return sb.toString();
   }
 }

@@ -18,11 +18,11 @@ public final class PartitionedRunnerRegistrar {
     }
   }
 
-  /** Its options. */
+  /** Its options, and {@code --verbose}, which every runner's progress reads. */
   public static final class Options implements PipelineOptionsRegistrar {
     @Override
     public Iterable<Class<? extends PipelineOptions>> getPipelineOptions() {
-      return List.of(PartitionedPipelineOptions.class);
+      return List.of(PartitionedPipelineOptions.class, ProgressOptions.class);
     }
   }
 }

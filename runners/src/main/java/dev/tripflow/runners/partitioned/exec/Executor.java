@@ -1,5 +1,6 @@
 package dev.tripflow.runners.partitioned.exec;
 
+import dev.tripflow.runners.partitioned.ProgressOptions;
 import dev.tripflow.runners.partitioned.plan.Plan;
 import dev.tripflow.runners.partitioned.plan.Stage;
 import dev.tripflow.runners.partitioned.plan.Step;
@@ -96,7 +97,7 @@ public final class Executor {
               return t;
             });
     RuntimeException failure = null;
-    progress = new Progress(plan.stages.size());
+    progress = new Progress(plan.stages.size(), options.as(ProgressOptions.class).getVerbose());
     try {
       for (Stage stage : plan.stages) {
         runStage(stage, pool);
@@ -138,7 +139,6 @@ public final class Executor {
   // ---------------------------------------------------------------- stages
 
   private void runStage(Stage stage, ExecutorService pool) {
-    long start = System.nanoTime();
     int tasks;
     TaskInput input;
     Step root = stage.root;
@@ -215,7 +215,6 @@ public final class Executor {
                 return null;
               }));
     }
-    long lastReport = System.nanoTime();
     progress.start(stage, tasks);
     for (int done = 0; done < tasks; ) {
       Future<Void> f;
@@ -227,17 +226,7 @@ public final class Executor {
         throw new IllegalStateException("interrupted", e);
       }
       if (f == null) {
-        if (!progress.live() && System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(10)) {
-          lastReport = System.nanoTime();
-          LOG.info(
-              "stage {}/{} {}: {}/{} tasks done, {} s",
-              stage.id() + 1,
-              plan.stages.size(),
-              stage.describe(),
-              done,
-              tasks,
-              (System.nanoTime() - start) / 1_000_000_000L);
-        }
+        progress.heartbeat();
         continue;
       }
       done++;

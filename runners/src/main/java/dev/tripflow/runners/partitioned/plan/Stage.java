@@ -39,6 +39,18 @@ public final class Stage {
     return members.contains(step);
   }
 
+  /**
+   * The stage's name for people: the first top-level transform name among its steps, the name the
+   * pipeline's code gave it ({@code MonthlyZoneRevenue}, {@code ReadGreen}), not Beam's path inside
+   * the composite ({@code ReadGreen/MatchFiles/Via MatchAll/Reshuffle.ViaRandomKey}).
+   */
+  public String humanName() {
+    String name = root.name;
+    int slash = name.indexOf('/');
+    return slash > 0 ? name.substring(0, slash) : name;
+  }
+
+  /** The stage's first step in Beam's full path and how many steps are fused after it. */
   public String describe() {
     StringBuilder b = new StringBuilder(root.name);
     if (steps.size() > 1) {
