@@ -58,7 +58,20 @@ public final class LiveRun {
     UiServer started = null;
     if (uiPort >= 0) {
       try {
-        started = UiServer.start(uiPort, () -> List.of(state));
+        started =
+            UiServer.start(
+                uiPort,
+                new UiServer.Runs() {
+                  @Override
+                  public List<RunState> list() {
+                    return List.of(state);
+                  }
+
+                  @Override
+                  public boolean live() {
+                    return true;
+                  }
+                });
         System.err.println("tripflow: UI at " + started.url());
         System.err.flush();
       } catch (IOException e) {

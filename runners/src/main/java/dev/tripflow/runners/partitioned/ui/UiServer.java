@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
  * JSON, on the loopback address only, over the JDK's HTTP server.
  *
  * <ul>
+ *   <li>{@code GET /api/ui}: whether the server shows one live run or a history;
  *   <li>{@code GET /api/runs}: the runs, newest first (command, status, start, duration, rows);
  *   <li>{@code GET /api/runs/ID}: one run: plan (stages, fused steps, edges), stages with their
  *       partitions and task attempts, metrics per step, options.
@@ -30,6 +31,11 @@ public final class UiServer implements AutoCloseable {
   public interface Runs {
     /** Every run, newest first. */
     List<RunState> list();
+
+    /** Whether these are one live run's (its page opens at once) rather than a history's. */
+    default boolean live() {
+      return false;
+    }
 
     /** The run of that id, or null. */
     default RunState get(String id) {
@@ -105,10 +111,14 @@ public final class UiServer implements AutoCloseable {
         return;
       }
       String path = x.getRequestURI().getPath();
-      if (path.equals("/api/runs")) {
+      if (path.equals("/api/ui")) {
+        sendJson(x, 200, RunEvents.JSON.createObjectNode().put("live", runs.live()));
+      } else if (path.equals("/api/runs")) {
         ArrayNode list = RunEvents.array();
         for (RunState r : runs.list()) {
-          list.add(r.summary());
+          if (r.id() != null) { // a live run whose first event is still on its way
+            list.add(r.summary());
+          }
         }
         sendJson(x, 200, list);
       } else if (path.startsWith("/api/runs/")) {

@@ -44,8 +44,9 @@ async function route() {
     if (m) {
       await showRun(decodeURIComponent(m[1]));
     } else {
+      const ui = await getJson('api/ui');
       const runs = await getJson('api/runs');
-      if (runs.length === 1 && location.hash === '') {
+      if (ui.live && runs.length === 1) {
         await showRun(runs[0].id);
       } else {
         showList(runs);
