@@ -72,7 +72,13 @@ public final class LiveRun {
                     return true;
                   }
                 });
-        System.err.println("tripflow: UI at " + started.url());
+        System.err.println(
+            "tripflow: UI at "
+                + started.url()
+                + (waitSeconds > 0
+                    ? ""
+                    : " while the run goes"
+                        + (eventLogDir == null ? "" : " (afterwards: tripflow history)")));
         System.err.flush();
       } catch (IOException e) {
         LOG.warn("no web UI for this run: {}", e.getMessage());

@@ -16,7 +16,7 @@ function bytes(b) {
   while (b >= 1024 && i < u.length - 1) { b /= 1024; i++; }
   return b.toFixed(i ? 1 : 0) + ' ' + u[i];
 }
-function iso(ms) { return ms ? new Date(ms).toISOString().replace('.000', '') : '–'; }
+function iso(ms) { return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–'; }
 function fit(s, n) { return s.length <= n ? s : s.slice(0, n - 1) + '…'; }
 function el(name, attrs, parent) {
   const e = document.createElementNS(SVG, name);
@@ -176,7 +176,7 @@ function stageGraph(run) {
   const depth = {};
   for (const s of plan.stages) depth[s.id] = 0;
   for (const e of plan.edges) depth[e.to] = Math.max(depth[e.to], depth[e.from] + 1);
-  const W = 290, GAP = 70, STEPS = 6, LINE = 14;
+  const W = 260, GAP = 50, STEPS = 6, LINE = 14;
   const columns = [];
   for (const s of plan.stages) (columns[depth[s.id]] = columns[depth[s.id]] || []).push(s);
   const pos = {};
@@ -219,7 +219,7 @@ function stageGraph(run) {
     el('rect', {x: 8, y: 21, width: st.tasks ? (W - 16) * st.tasksDone / st.tasks : 0, height: 5,
       fill: st.status === 'FAILED' ? '#e53935' : '#43a047'}, g);
     s.steps.slice(0, STEPS).forEach((step, i) => {
-      const t = text(g, 8, 42 + i * LINE, fit(step.kind + '  ' + step.name, 46), {class: 'step'});
+      const t = text(g, 8, 42 + i * LINE, fit(step.kind + '  ' + step.name, 41), {class: 'step'});
       el('title', {}, t).textContent = step.name;
     });
     if (s.steps.length > STEPS) text(g, 8, 42 + STEPS * LINE, '+' + (s.steps.length - STEPS) + ' more steps', {fill: '#777'});
