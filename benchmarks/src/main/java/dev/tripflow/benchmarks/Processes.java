@@ -104,7 +104,11 @@ final class Processes {
     if (!args.get(0).equals("generate")) {
       cmd.add("--runner=" + runner);
       switch (runner) {
-        case "PartitionedRunner" -> cmd.add("--partitions=" + options.threads);
+        case "PartitionedRunner" -> {
+          cmd.add("--partitions=" + options.threads);
+          // The runs' event logs stay with the benchmark's work, not in the user's history.
+          cmd.add("--eventLogDir=" + options.work.resolve("history").toAbsolutePath());
+        }
         case "FlinkRunner" -> {
           cmd.add("--flinkMaster=[local]");
           cmd.add("--parallelism=" + options.threads);
