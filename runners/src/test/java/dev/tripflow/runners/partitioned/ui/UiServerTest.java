@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tripflow.runners.partitioned.PartitionedPipelineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -11,9 +12,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -105,6 +113,53 @@ public class UiServerTest {
       assertTrue(UiRuns.get(server.url() + "/app.js").body().contains("stage-graph"));
       assertEquals(404, UiRuns.get(server.url() + "/api/runs/nope").statusCode());
     }
+  }
+
+  /** Fails the first time it sees an element, so that its task's first attempt fails. */
+  static final class FailOnce extends DoFn<Integer, Integer> {
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<Integer> out) {
+      if (FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("flaky disk, element " + i);
+      }
+      out.output(i);
+    }
+  }
+
+  /** A failed task attempt is shown with its message, beside the retry that succeeded. */
+  @Test
+  public void failedAttemptKeepsItsMessage() throws Exception {
+    Path logs = tmp.newFolder("history").toPath();
+    PipelineOptions o =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=PartitionedRunner", "--partitions=2", "--ui=false")
+            .create();
+    o.as(PartitionedPipelineOptions.class).setEventLogDir(logs.toString());
+    Pipeline p = Pipeline.create(o);
+    FailOnce.FAILED.set(false);
+    p.apply(Create.of(1, 2, 3)).apply("FailOnce", ParDo.of(new FailOnce()));
+    p.run();
+
+    RunState run = new History(logs).list().get(0);
+    JsonNode stage = run.toJson().path("stages").get(0);
+    assertEquals("DONE", run.summary().path("status").asText());
+    assertEquals(1, stage.path("failedAttempts").asInt());
+    assertEquals(3, stage.path("in").asLong());
+    int retried = 0;
+    for (JsonNode part : stage.path("partitions")) {
+      assertEquals("SUCCEEDED", part.path("status").asText());
+      JsonNode attempts = part.path("attempts");
+      if (attempts.size() == 2) {
+        retried++;
+        String error = attempts.get(0).path("error").asText();
+        assertEquals("FAILED", attempts.get(0).path("status").asText());
+        assertTrue(error, error.contains("flaky disk"));
+        assertEquals("SUCCEEDED", attempts.get(1).path("status").asText());
+      }
+    }
+    assertEquals(1, retried);
   }
 
   /**
