@@ -88,7 +88,13 @@ public final class RunEvents implements RunListener {
 
   /** The options a run used, by name, sorted: those set and those whose default was read. */
   static JsonNode optionsJson(PipelineOptions options) {
-    JsonNode all = JSON.valueToTree(options);
+    JsonNode all;
+    try {
+      all = JSON.valueToTree(options);
+    } catch (RuntimeException e) {
+      // An option whose value Jackson cannot write must not lose the run's other events.
+      return JSON.createObjectNode().put("(options not shown)", e.getMessage());
+    }
     ObjectNode sorted = JSON.createObjectNode();
     JsonNode values = all.path("options");
     new TreeMap<String, JsonNode>(
