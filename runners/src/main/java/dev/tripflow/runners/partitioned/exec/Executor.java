@@ -48,7 +48,7 @@ public final class Executor {
   private final int maxAttempts;
   final Spill.Budget budget;
   Progress progress;
-  private RunListener listener = RunListener.NONE;
+  RunListener listener = RunListener.NONE;
 
   /** The settings of a run, from the runner's options. */
   public record Settings(

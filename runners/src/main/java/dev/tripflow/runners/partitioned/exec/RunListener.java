@@ -18,6 +18,12 @@ public interface RunListener {
   default void taskStarted(Stage stage, int task, int attempt) {}
 
   /**
+   * A running task attempt's elements read and written so far, every few thousand elements: for a
+   * live view only (not logged), so it must be cheaper still.
+   */
+  default void taskProgress(Stage stage, int task, long elementsIn, long elementsOut) {}
+
+  /**
    * An attempt of a partition task ended: the elements it read and wrote, the bytes it spilled, the
    * CPU time it used, and its failure (null when it succeeded).
    */

@@ -262,6 +262,7 @@ final class Task {
   private void publishTally() {
     inTotal += inPending;
     outTotal += outPending;
+    ex.listener.taskProgress(stage, task, inTotal + materializedIn, outTotal);
     ex.progress.in.add(inPending);
     ex.progress.out.add(outPending);
     inPending = 0;

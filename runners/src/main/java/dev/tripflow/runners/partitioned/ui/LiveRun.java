@@ -87,6 +87,7 @@ public final class LiveRun {
     server = started;
     consumers.add(state::apply);
     events = new RunEvents(consumers);
+    state.runningCounts(events::runningCounts);
     String command = System.getProperty("tripflow.commandLine", options.getJobName());
     events.runStarted(id, command, plan, partitions, options);
   }

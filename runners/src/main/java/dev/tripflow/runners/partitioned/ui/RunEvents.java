@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.GaugeResult;
@@ -160,9 +162,31 @@ public final class RunEvents implements RunListener {
     return Map.of("steps", plan.steps.size(), "stages", stages, "edges", edges);
   }
 
+  // The running tasks' elements in and out so far (two slots per task), by stage: read by the live
+  // UI between a stage's tasks' ends, never logged.
+  private final Map<Integer, AtomicLongArray> running = new ConcurrentHashMap<>();
+
   @Override
   public void stageStarted(Stage stage, int tasks) {
+    running.put(stage.id(), new AtomicLongArray(2 * tasks));
     emit("StageStart", "stage", stage.id(), "tasks", tasks);
+  }
+
+  @Override
+  public void taskProgress(Stage stage, int task, long elementsIn, long elementsOut) {
+    AtomicLongArray counts = running.get(stage.id());
+    if (counts != null) {
+      counts.lazySet(2 * task, elementsIn);
+      counts.lazySet(2 * task + 1, elementsOut);
+    }
+  }
+
+  /** A running task's elements in and out so far, or null when its stage is not running. */
+  long[] runningCounts(int stage, int task) {
+    AtomicLongArray counts = running.get(stage);
+    return counts == null || 2 * task + 1 >= counts.length()
+        ? null
+        : new long[] {counts.get(2 * task), counts.get(2 * task + 1)};
   }
 
   @Override
@@ -211,6 +235,7 @@ public final class RunEvents implements RunListener {
 
   @Override
   public void stageEnded(Stage stage, Throwable failure) {
+    running.remove(stage.id());
     emit("StageEnd", "stage", stage.id(), "error", message(failure));
   }
 

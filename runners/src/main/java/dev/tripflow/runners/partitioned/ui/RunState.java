@@ -13,6 +13,18 @@ public final class RunState {
   private final ObjectNode run = RunEvents.JSON.createObjectNode();
   private final ArrayNode stages = RunEvents.array();
 
+  /** The running tasks' counts so far, which a live run knows between their events. */
+  interface RunningCounts {
+    /** Elements in and out of a running task so far, or null. */
+    long[] of(int stage, int task);
+  }
+
+  private volatile RunningCounts runningCounts;
+
+  void runningCounts(RunningCounts counts) {
+    this.runningCounts = counts;
+  }
+
   public RunState() {
     run.put("status", "STARTING");
   }
@@ -199,7 +211,27 @@ public final class RunState {
   public synchronized ObjectNode toJson() {
     ObjectNode json = run.deepCopy();
     json.setAll(summary());
-    json.set("stages", stages.deepCopy());
+    ArrayNode copy = stages.deepCopy();
+    RunningCounts counts = runningCounts;
+    if (counts != null) {
+      for (JsonNode stage : copy) {
+        if (!"RUNNING".equals(stage.path("status").asText())) {
+          continue;
+        }
+        for (JsonNode p : stage.path("partitions")) {
+          long[] c =
+              "RUNNING".equals(p.path("status").asText())
+                  ? counts.of(stage.path("id").asInt(), p.path("task").asInt())
+                  : null;
+          if (c != null) {
+            ((ObjectNode) p).put("in", c[0]).put("out", c[1]);
+            ((ObjectNode) stage).put("in", stage.path("in").asLong() + c[0]);
+            ((ObjectNode) stage).put("out", stage.path("out").asLong() + c[1]);
+          }
+        }
+      }
+    }
+    json.set("stages", copy);
     if (!json.has("metrics")) {
       ObjectNode m = json.putObject("metrics");
       m.putArray("counters");

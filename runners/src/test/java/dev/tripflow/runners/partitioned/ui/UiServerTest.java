@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripflow.runners.partitioned.PartitionedPipelineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -160,6 +162,70 @@ public class UiServerTest {
       }
     }
     assertEquals(1, retried);
+  }
+
+  /** Waits at its 5,000th element until the test opens the gate. */
+  static final class WaitHalfway extends DoFn<Integer, Integer> {
+    private int seen;
+
+    @ProcessElement
+    public void process(@Element Integer i, OutputReceiver<Integer> out)
+        throws InterruptedException {
+      if (++seen == 5000 && !UiRuns.gate.await(2, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("the test never opened the gate");
+      }
+      out.output(i);
+    }
+  }
+
+  /** A running stage's elements in are counted live, before any of its tasks ends. */
+  @Test
+  public void liveCountsOfRunningTasks() throws Exception {
+    Path logs = tmp.newFolder("history").toPath();
+    int port = UiRuns.freePort();
+    PipelineOptions o =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=PartitionedRunner", "--partitions=1", "--uiPort=" + port, "--ui=true")
+            .create();
+    o.as(PartitionedPipelineOptions.class).setEventLogDir(logs.toString());
+    Pipeline p = Pipeline.create(o);
+    List<Integer> numbers = new ArrayList<>();
+    for (int i = 0; i < 8000; i++) {
+      numbers.add(i);
+    }
+    p.apply(Create.of(numbers)).apply("WaitHalfway", ParDo.of(new WaitHalfway()));
+    UiRuns.gate = new CountDownLatch(1);
+    CompletableFuture<PipelineResult> run = CompletableFuture.supplyAsync(p::run);
+    try {
+      JsonNode stage = null;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      while (System.nanoTime() < deadline) {
+        try {
+          JsonNode runs = UiRuns.json("http://127.0.0.1:" + port + "/api/runs");
+          if (runs.size() == 1) {
+            String id = runs.get(0).path("id").asText();
+            stage =
+                UiRuns.json("http://127.0.0.1:" + port + "/api/runs/" + id).path("stages").get(0);
+            if (stage.path("in").asLong() > 0) {
+              break;
+            }
+          }
+        } catch (java.io.IOException e) {
+          // not up yet
+        }
+        Thread.sleep(50);
+      }
+      // 4,096 elements are published at a time; the task waits at its 5,000th.
+      assertEquals("RUNNING", stage.path("status").asText());
+      assertEquals(4096, stage.path("in").asLong());
+      assertEquals(4096, stage.path("partitions").get(0).path("in").asLong());
+      assertEquals("RUNNING", stage.path("partitions").get(0).path("status").asText());
+    } finally {
+      UiRuns.gate.countDown();
+    }
+    run.get(2, TimeUnit.MINUTES);
+    assertEquals(
+        8000, new History(logs).list().get(0).toJson().path("stages").get(0).path("in").asLong());
   }
 
   /**
