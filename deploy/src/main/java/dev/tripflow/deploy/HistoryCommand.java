@@ -92,12 +92,13 @@ public final class HistoryCommand implements Command {
       return 0;
     }
     UiServer server = UiServer.start(o.getPort(), history);
+    int runs = history.list().size();
     out.println(
         "tripflow: history at "
             + server.url()
             + " ("
-            + history.list().size()
-            + " runs in "
+            + runs
+            + (runs == 1 ? " run in " : " runs in ")
             + history.dir()
             + "; Ctrl-C stops it)");
     out.flush();
