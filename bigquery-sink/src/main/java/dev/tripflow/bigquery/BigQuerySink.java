@@ -107,7 +107,7 @@ public final class BigQuerySink extends PTransform<PCollection<Row>, PDone> {
     }
     TableReference ref =
         new TableReference()
-            .setProjectId(table.project())
+            .setProjectId(table.project().orElse(null))
             .setDatasetId(table.dataset())
             .setTableId(table.table());
     BigQueryIO.Write<Row> write =
@@ -140,7 +140,7 @@ public final class BigQuerySink extends PTransform<PCollection<Row>, PDone> {
     BigQueryTableSpec t = BigQueryTableSpec.parse(tableSpec);
     TableReference ref =
         new TableReference()
-            .setProjectId(t.project() != null ? t.project() : options.getProject())
+            .setProjectId(t.project().orElse(options.getProject()))
             .setDatasetId(t.dataset())
             .setTableId(t.table());
     try (BigQueryServices.DatasetService datasets =

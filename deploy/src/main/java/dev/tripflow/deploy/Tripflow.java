@@ -4,7 +4,7 @@ import dev.tripflow.deploy.cluster.ClusterCommand;
 import dev.tripflow.deploy.submit.SubmitCommand;
 import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.RunnerOptionsFilter;
+import dev.tripflow.pipelines.cli.OptionRegistrars;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +27,7 @@ public final class Tripflow {
   }
 
   public static void main(String[] args) {
-    RunnerOptionsFilter.install(args);
+    OptionRegistrars.install(args);
     // The PartitionedRunner's event log and UI name the run by the command line that started it.
     System.setProperty("tripflow.commandLine", "tripflow " + String.join(" ", args));
     int code = run(args, System.out, System.err);

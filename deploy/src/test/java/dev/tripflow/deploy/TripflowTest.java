@@ -7,8 +7,8 @@ import static org.junit.Assert.assertTrue;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Templates;
+import dev.tripflow.pipelines.options.Param;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;

@@ -2,11 +2,11 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.bigquery.BigQueryTableSpec;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.OptionsParser;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.util.Locale;
 import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
@@ -59,14 +59,14 @@ final class BigQueryOutput {
   }
 
   /** Whether the job writes Parquet: always, unless only --bigQueryTable was given. */
-  static boolean writesParquet(Options o) {
-    return o.getBigQueryTable() == null || OptionsParser.explicit(o).contains("output");
+  static boolean writesParquet(RunSpec run) {
+    return run.options(Options.class).getBigQueryTable() == null || run.given("output");
   }
 
   /** The table of --bigQueryTable with its project (the option's, or --project). */
   static String table(Options o) {
     BigQueryTableSpec spec = BigQueryTableSpec.parse(o.getBigQueryTable());
-    return spec.project() == null
+    return spec.project().isEmpty()
         ? o.as(GcpOptions.class).getProject() + ":" + spec.dataset() + "." + spec.table()
         : spec.toString();
   }
@@ -103,7 +103,7 @@ final class BigQueryOutput {
       throw new UsageException("--bigQueryTable=" + o.getBigQueryTable() + ": " + e.getMessage());
     }
     String project = o.as(GcpOptions.class).getProject();
-    if (spec.project() == null && project == null) {
+    if (spec.project().isEmpty() && project == null) {
       throw new UsageException(
           "--bigQueryTable="
               + o.getBigQueryTable()

@@ -4,12 +4,14 @@ import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.transforms.TaxiSchemas;
 import dev.tripflow.transforms.model.DurationModel;
 import dev.tripflow.transforms.model.LinearDurationModel;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -169,26 +172,26 @@ final class DurationCommands {
 
   /**
    * Resolves the input (the sample data's when none is given) and the service of its trips: the
-   * given one, checked against the first file's pickup column, or the one that column names. Sets
-   * both on {@code o}.
+   * given one, checked against the first file's pickup column, or the one that column names.
    */
-  static void resolveInput(TripOptions o, PrintStream out) throws Exception {
+  static Map<String, String> deriveInput(TripOptions o, PrintStream out) throws Exception {
     String given = givenService(o);
-    if (o.getInput() == null) {
+    String input = o.getInput();
+    if (input == null) {
       Path sample = Path.of(o.getSampleData());
       SampleData.ensureDefault(sample, out);
       String service = given == null ? "green" : given;
-      o.setInput(sample.resolve("pq/" + service + "/*/*/*.parquet").toString());
+      input = sample.resolve("pq/" + service + "/*/*/*.parquet").toString();
     }
-    o.setInput(Paths.directoryAsGlob(o.getInput()));
-    List<Metadata> files = Paths.requireMatches(o, "input", o.getInput());
+    input = Paths.directoryAsGlob(input);
+    List<Metadata> files = Paths.requireMatches(o, "input", input);
     Metadata first =
         files.stream().min(Comparator.comparing(m -> m.resourceId().toString())).orElseThrow();
     Schema schema;
     try (ParquetRowFileReader r = ParquetRowFileReader.open(first, null)) {
       schema = r.schema();
     } catch (IOException | RuntimeException e) {
-      throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
+      throw new UsageException("--input=" + input + ": " + e.getMessage());
     }
     String found =
         schema.hasField("lpep_pickup_datetime")
@@ -197,7 +200,7 @@ final class DurationCommands {
     if (found == null) {
       throw new UsageException(
           "--input="
-              + o.getInput()
+              + input
               + ": "
               + first.resourceId()
               + " has neither lpep_pickup_datetime (green) nor tpep_pickup_datetime (yellow)");
@@ -207,16 +210,15 @@ final class DurationCommands {
           "--service="
               + given
               + " but --input="
-              + o.getInput()
+              + input
               + " holds "
               + found
               + " trips ("
               + first.resourceId()
               + ")");
     }
-    o.setService(found);
-    TripInputs.requireColumns(
-        "input", o.getInput(), files, found, TaxiSchemas.TRIPS.getFieldNames());
+    TripInputs.requireColumns("input", input, files, found, TaxiSchemas.TRIPS.getFieldNames());
+    return Map.of("input", input, "service", found);
   }
 
   /** Reads a model file, or the bundled model when {@code path} is null. */
@@ -260,14 +262,18 @@ final class DurationCommands {
     }
 
     @Override
-    public int run(PipelineOptions options, PrintStream out) throws Exception {
-      PredictOptions o = options.as(PredictOptions.class);
-      givenService(o);
+    public Map<String, String> derive(
+        PipelineOptions options, List<Period> periods, PrintStream out) throws Exception {
+      return deriveInput(options.as(TripOptions.class), out);
+    }
+
+    @Override
+    public int run(RunSpec run, PrintStream out) throws Exception {
+      PredictOptions o = run.options(PredictOptions.class);
       LinearDurationModel model = model(o.getModel());
-      resolveInput(o, out);
       String service = o.getService();
       String input = o.getInput();
-      Optional<OutputPlan> plan = Outputs.prepare(o, out);
+      Optional<OutputPlan> plan = Outputs.prepare(run, out);
       if (plan.isEmpty()) {
         return 0;
       }
@@ -304,13 +310,18 @@ final class DurationCommands {
     }
 
     @Override
-    public int run(PipelineOptions options, PrintStream out) throws Exception {
-      TrainOptions o = options.as(TrainOptions.class);
-      resolveInput(o, out);
+    public Map<String, String> derive(
+        PipelineOptions options, List<Period> periods, PrintStream out) throws Exception {
+      return deriveInput(options.as(TripOptions.class), out);
+    }
+
+    @Override
+    public int run(RunSpec run, PrintStream out) throws Exception {
+      TrainOptions o = run.options(TrainOptions.class);
       String service = o.getService();
       String input = o.getInput();
       Path target = Path.of(o.getOutput()).toAbsolutePath();
-      if (Outputs.prepare(o, out).isEmpty()) {
+      if (Outputs.prepare(run, out).isEmpty()) {
         return 0;
       }
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");

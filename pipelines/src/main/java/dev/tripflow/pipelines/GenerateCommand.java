@@ -1,11 +1,12 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -174,8 +175,8 @@ final class GenerateCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     SampleData.Spec spec = spec(o);
     Paths.requireWritableDirectory("output", o.getOutput());
     Instant start = Instant.now();

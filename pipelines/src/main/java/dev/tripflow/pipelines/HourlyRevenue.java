@@ -5,11 +5,13 @@ import dev.tripflow.io.output.OutputGroup;
 import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.transforms.GreenYellowJoin;
 import dev.tripflow.transforms.HourlyZoneRevenue;
 import dev.tripflow.transforms.HourlyZoneRevenueRdd;
@@ -20,7 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -190,16 +194,22 @@ public final class HourlyRevenue {
     }
 
     @Override
-    public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-      Options o = pipelineOptions.as(Options.class);
+    public Map<String, String> derive(
+        PipelineOptions options, List<Period> periods, PrintStream out) throws Exception {
+      return TripInputs.derive(options.as(Options.class), periods, out);
+    }
+
+    @Override
+    public int run(RunSpec run, PrintStream out) throws Exception {
+      Options o = run.options(Options.class);
       String style = o.getStyle().toLowerCase(Locale.ROOT);
       LocalDateTime since = parseSince(o.getSince());
       hourly(style, since);
-      TripInputs.resolve(o, out, columns(style));
+      TripInputs.check(run, columns(style));
       BigQuerySink bigQuery = BigQueryOutput.sink(o);
-      boolean parquet = BigQueryOutput.writesParquet(o);
+      boolean parquet = BigQueryOutput.writesParquet(run);
       Optional<OutputPlan> plan =
-          Outputs.prepare(o, out, parquet ? new String[0] : RevenueReport.NO_PARQUET);
+          Outputs.prepare(run, out, parquet ? new String[0] : RevenueReport.NO_PARQUET);
       if (plan.isEmpty()) {
         return 0;
       }
@@ -209,8 +219,8 @@ public final class HourlyRevenue {
       Result r =
           apply(
               p,
-              TripInputs.Source.of(o, o.getInputGreen()),
-              TripInputs.Source.of(o, o.getInputYellow()),
+              TripInputs.Source.of(o.getInputGreen(), run.periods()),
+              TripInputs.Source.of(o.getInputYellow(), run.periods()),
               style,
               since);
       OutputGroup outputs = plan.get().directories().isEmpty() ? null : plan.get().group();
@@ -236,7 +246,7 @@ public final class HourlyRevenue {
                 ParquetRows.write(o.getOutputYellow()).withNumShards(o.getShards()).in(outputs));
       }
       PipelineResult result = Outputs.run(p, plan.get());
-      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o);
+      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o, run.periods());
       if (parquet) {
         summary.outputLine("rows written", o.getOutput(), "joined  " + o.getOutput());
       }

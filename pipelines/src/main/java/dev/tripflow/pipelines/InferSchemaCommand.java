@@ -3,11 +3,12 @@ package dev.tripflow.pipelines;
 import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,8 +94,8 @@ final class InferSchemaCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     if (o.getSampleRows() < 1) {
       throw new UsageException("--sampleRows must be at least 1, not " + o.getSampleRows());
     }
@@ -107,7 +108,7 @@ final class InferSchemaCommand implements Command {
             .orElseThrow();
     String file = first.resourceId().toString();
     boolean write =
-        o.getSchemaOut() != null && Outputs.prepare(o, out).isPresent(); // else --mode=ignore
+        o.getSchemaOut() != null && Outputs.prepare(run, out).isPresent(); // else --mode=ignore
     SchemaInference.InferredSchema inferred;
     try {
       inferred = SchemaInference.infer(file, o.getSampleRows());

@@ -9,17 +9,21 @@ import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaFiles;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.transforms.TaxiSchemas;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -187,9 +191,19 @@ public final class IngestCommand implements Command {
     csv.rows().apply("WriteParquet", ParquetRows.write(output).withNumShards(shards).in(outputs));
   }
 
+  /** The dead letters go beside the output unless told otherwise. */
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public Map<String, String> derive(
+      PipelineOptions options, List<Period> periods, PrintStream out) {
+    Options o = options.as(Options.class);
+    return o.getOutput() == null || o.getDeadLetterOutput() != null
+        ? Map.of()
+        : Map.of("deadLetterOutput", stripSlash(o.getOutput()) + "-rejected");
+  }
+
+  @Override
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     Schema schema = schemaOf(o.getSchema(), o.getSchemaFile());
     for (Metadata file : Paths.requireMatches(o, "input", o.getInput())) {
       try {
@@ -201,11 +215,8 @@ public final class IngestCommand implements Command {
     if (o.getOutput() == null) {
       throw new UsageException("--output is required");
     }
-    if (o.getDeadLetterOutput() == null) {
-      o.setDeadLetterOutput(stripSlash(o.getOutput()) + "-rejected");
-    }
     String dead = o.getDeadLetterOutput();
-    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    Optional<OutputPlan> plan = Outputs.prepare(run, out);
     if (plan.isEmpty()) {
       return 0;
     }

@@ -2,8 +2,11 @@ package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
+import dev.tripflow.pipelines.cli.Paths;
 import dev.tripflow.pipelines.cli.RawArgsCommand;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.ResolveOptions;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.pipelines.schedule.Schedule;
 import java.io.PrintStream;
@@ -13,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,12 +126,11 @@ public final class PipelineCommands {
       }
     }
     try {
-      PipelineOptions options = OptionsParser.parse(command.name(), command.optionsClass(), rest);
-      List<Period> periods = Schedule.resolve(options, null);
-      if (Schedule.perPeriod(options) && periods.size() > 1) {
-        return runPerPeriod(command, rest, options, periods, out);
+      RunSpec run = ResolveOptions.resolve(command, rest, out);
+      if (run.split()) {
+        return runPerPeriod(command, run, out);
       }
-      return command.run(options, out);
+      return command.run(run, out);
     } catch (UsageException e) {
       err.println(
           "tripflow " + command.name() + ": " + stripCommand(command.name(), e.getMessage()));
@@ -170,19 +171,19 @@ public final class PipelineCommands {
    * period, each writing its own outputs atomically. A failed period stops the runs; the periods
    * before it stay written, and the error says which period failed.
    */
-  private static int runPerPeriod(
-      Command command, String[] args, PipelineOptions range, List<Period> periods, PrintStream out)
+  private static int runPerPeriod(Command command, RunSpec range, PrintStream out)
       throws Exception {
-    if (range instanceof TripInputs.Options trips) {
-      TripInputs.resolve(trips, out, null);
-    } else if (range instanceof IngestCommand.Options ingest && ingest.getInput() != null) {
-      Schedule.requireMatches(ingest, "input", ingest.getInput(), periods);
+    if (range.options() instanceof TripInputs.Options) {
+      TripInputs.check(range, null);
+    } else if (range.options() instanceof IngestCommand.Options ingest
+        && ingest.getInput() != null) {
+      Paths.requireMatches(ingest, "input", ingest.getInput(), range.periods());
     }
+    List<Period> periods = range.periods();
     for (int i = 0; i < periods.size(); i++) {
       Period period = periods.get(i);
       out.printf("period %s (%d of %d)%n", period, i + 1, periods.size());
-      PipelineOptions one = OptionsParser.parse(command.name(), command.optionsClass(), args);
-      Schedule.resolve(one, period);
+      RunSpec one = ResolveOptions.forPeriod(command, range, period, out);
       try {
         int code = command.run(one, out);
         if (code != 0) {

@@ -4,15 +4,20 @@ import dev.tripflow.bigquery.BigQuerySink;
 import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.schedule.Period;
+import dev.tripflow.pipelines.schedule.Schedule;
 import dev.tripflow.transforms.MonthlyZoneRevenue;
 import dev.tripflow.transforms.NormalizeTrips;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -81,23 +86,24 @@ public final class RevenueReport {
         .apply("MonthlyZoneRevenue", new MonthlyZoneRevenue());
   }
 
-  /** Builds and runs the whole job, waiting for it to finish. */
+  /** Builds and runs the whole job over the options' periods, waiting for it to finish. */
   public static PipelineResult run(Options options) {
-    return run(options, null);
+    return run(options, Schedule.periods(options), options.getBigQueryTable() == null, null);
   }
 
   /**
-   * Builds and runs the job; with a plan (the command's), its outputs are staged and committed
-   * together by the plan's group, else the Parquet write commits itself.
+   * Builds and runs the job over {@code periods}; with a plan (the command's), its outputs are
+   * staged and committed together by the plan's group, else the Parquet write commits itself.
    */
-  static PipelineResult run(Options options, OutputPlan plan) {
+  static PipelineResult run(
+      Options options, List<Period> periods, boolean parquet, OutputPlan plan) {
     Pipeline pipeline = Pipeline.create(options);
     PCollection<Row> report =
         applyReport(
             pipeline,
-            TripInputs.Source.of(options, options.getInputGreen()),
-            TripInputs.Source.of(options, options.getInputYellow()));
-    if (BigQueryOutput.writesParquet(options)) {
+            TripInputs.Source.of(options.getInputGreen(), periods),
+            TripInputs.Source.of(options.getInputYellow(), periods));
+    if (parquet) {
       ParquetRows.Write write =
           ParquetRows.write(options.getOutput()).withNumShards(options.getShards());
       report.apply("WriteReport", plan == null ? write : write.in(plan.group()));
@@ -132,19 +138,25 @@ public final class RevenueReport {
     }
 
     @Override
-    public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-      Options o = pipelineOptions.as(Options.class);
-      TripInputs.resolve(o, out, MonthlyZoneRevenue.COLUMNS);
+    public Map<String, String> derive(
+        PipelineOptions options, List<Period> periods, PrintStream out) throws Exception {
+      return TripInputs.derive(options.as(Options.class), periods, out);
+    }
+
+    @Override
+    public int run(RunSpec run, PrintStream out) throws Exception {
+      Options o = run.options(Options.class);
+      TripInputs.check(run, MonthlyZoneRevenue.COLUMNS);
       BigQueryOutput.sink(o);
-      boolean parquet = BigQueryOutput.writesParquet(o);
-      Optional<OutputPlan> plan = Outputs.prepare(o, out, parquet ? new String[0] : NO_PARQUET);
+      boolean parquet = BigQueryOutput.writesParquet(run);
+      Optional<OutputPlan> plan = Outputs.prepare(run, out, parquet ? new String[0] : NO_PARQUET);
       if (plan.isEmpty()) {
         return 0;
       }
       long before = BigQueryOutput.rowsBefore(o);
       Instant start = Instant.now();
-      PipelineResult result = RevenueReport.run(o, plan.get());
-      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o);
+      PipelineResult result = RevenueReport.run(o, run.periods(), parquet, plan.get());
+      RunSummary summary = TripInputs.summary(new RunSummary(name(), result), o, run.periods());
       if (parquet) {
         summary.outputLine("rows written", o.getOutput(), "report  " + o.getOutput());
       }

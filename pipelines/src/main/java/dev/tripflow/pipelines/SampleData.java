@@ -5,7 +5,7 @@ import dev.tripflow.io.output.OutputGroup;
 import dev.tripflow.io.output.OutputMode;
 import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileWriter;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.transforms.sample.TripGenerator;
 import dev.tripflow.transforms.sample.TripGenerator.Service;
 import java.io.IOException;

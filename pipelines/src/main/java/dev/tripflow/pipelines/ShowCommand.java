@@ -6,16 +6,19 @@ import dev.tripflow.io.csv.CsvRows;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.TablePrinter;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -74,13 +77,20 @@ final class ShowCommand implements Command {
     return Options.class;
   }
 
+  /** A directory input stands for its Parquet files. */
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public Map<String, String> derive(
+      PipelineOptions options, List<Period> periods, PrintStream out) {
+    String input = options.as(Options.class).getInput();
+    return input == null ? Map.of() : Map.of("input", Paths.directoryAsGlob(input));
+  }
+
+  @Override
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     if (o.getLimit() < 0) {
       throw new UsageException("--limit must be >= 0, not " + o.getLimit());
     }
-    o.setInput(Paths.directoryAsGlob(o.getInput()));
     List<Metadata> files = new ArrayList<>(Paths.requireMatches(o, "input", o.getInput()));
     files.sort(Comparator.comparing(m -> m.resourceId().toString()));
     String first = files.get(0).resourceId().toString().toLowerCase(Locale.ROOT);

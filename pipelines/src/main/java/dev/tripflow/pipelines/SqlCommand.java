@@ -8,12 +8,13 @@ import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.io.schema.SchemaInference;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.transforms.sql.TripflowSql;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -166,8 +167,8 @@ final class SqlCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     if ((o.getQuery() == null) == (o.getQueryFile() == null)) {
       throw new UsageException("give exactly one of --query or --queryFile");
     }
@@ -189,7 +190,7 @@ final class SqlCommand implements Command {
         throw new UsageException("--table: '" + t.name() + "' is given twice");
       }
     }
-    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    Optional<OutputPlan> plan = Outputs.prepare(run, out);
     if (plan.isEmpty()) {
       return 0;
     }
@@ -224,8 +225,8 @@ final class SqlCommand implements Command {
     result.apply(
         "WriteResult",
         ParquetRows.write(o.getOutput()).withNumShards(o.getShards()).in(plan.get().group()));
-    PipelineResult run = Outputs.run(p, plan.get());
-    new RunSummary(name(), run)
+    PipelineResult finished = Outputs.run(p, plan.get());
+    new RunSummary(name(), finished)
         .line("tables", tables.size(), String.join(", ", tables.keySet()))
         .outputLine("rows written", o.getOutput(), o.getOutput())
         .print(out, Duration.between(start, Instant.now()), o.getRunner().getSimpleName());

@@ -1,11 +1,12 @@
 package dev.tripflow.pipelines;
 
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.Templates;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,8 +114,8 @@ final class TemplateCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     if (o.getReadme() != null) {
       if (o.getCommand() != null) {
         throw new UsageException("give a command or --readme, not both");
@@ -150,7 +151,7 @@ final class TemplateCommand implements Command {
             : Templates.spec(command);
     if (o.getOutput() == null || o.getOutput().equals("-")) {
       out.print(text);
-    } else if (Outputs.prepare(o, out).isPresent()) { // empty: --mode=ignore, the file exists
+    } else if (Outputs.prepare(run, out).isPresent()) { // empty: --mode=ignore, the file exists
 
       replace(Path.of(o.getOutput()), text);
       out.println(

@@ -1,12 +1,14 @@
 package dev.tripflow.pipelines;
 
+import com.google.auto.value.AutoValue;
 import dev.tripflow.io.parquet.ColumnMapping;
 import dev.tripflow.io.parquet.ParquetRows;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.pipelines.schedule.Schedule;
 import dev.tripflow.transforms.NormalizeTrips;
@@ -18,7 +20,9 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Default;
@@ -44,7 +48,7 @@ public final class TripInputs {
         example = "gs://my-bucket/pq/green/{yyyy}/{MM}/*.parquet",
         regex = Forms.PATH,
         form = Forms.PATH_FORM,
-        role = Param.Role.INPUT)
+        role = Param.Role.PERIOD_INPUTS)
     String getInputGreen();
 
     void setInputGreen(String value);
@@ -55,7 +59,7 @@ public final class TripInputs {
         example = "gs://my-bucket/pq/yellow/{yyyy}/{MM}/*.parquet",
         regex = Forms.PATH,
         form = Forms.PATH_FORM,
-        role = Param.Role.INPUT)
+        role = Param.Role.PERIOD_INPUTS)
     String getInputYellow();
 
     void setInputYellow(String value);
@@ -74,28 +78,40 @@ public final class TripInputs {
   }
 
   /**
-   * Fills in the sample data for inputs not given (generating it on first use) and checks that
-   * every input matches files and, when {@code columns} is given, that every file has the columns
-   * behind them (refusing, say, a report file given as trips).
+   * The trip inputs not given: the sample data's (generated on first use; with a period, its year
+   * and month directories select the files), and a directory given as an input stands for the
+   * Parquet files in it.
    */
-  static void resolve(Options o, PrintStream out, Collection<String> columns) throws Exception {
-    List<Period> periods = Schedule.periods(o);
+  static Map<String, String> derive(Options o, List<Period> periods, PrintStream out)
+      throws Exception {
+    Map<String, String> derived = new LinkedHashMap<>();
+    String layout = periods.isEmpty() ? "*/*/*.parquet" : "{yyyy}/{MM}/*.parquet";
     if (o.getInputGreen() == null || o.getInputYellow() == null) {
-      Path sample = Path.of(o.getSampleData());
-      SampleData.ensureDefault(sample, out);
-      // with a period, the sample layout's year and month directories select its files
-      String layout = periods.isEmpty() ? "*/*/*.parquet" : "{yyyy}/{MM}/*.parquet";
-      if (o.getInputGreen() == null) {
-        o.setInputGreen(sample.resolve("pq/green/" + layout).toString());
-      }
-      if (o.getInputYellow() == null) {
-        o.setInputYellow(sample.resolve("pq/yellow/" + layout).toString());
-      }
+      SampleData.ensureDefault(Path.of(o.getSampleData()), out);
     }
-    o.setInputGreen(Paths.directoryAsGlob(o.getInputGreen()));
-    o.setInputYellow(Paths.directoryAsGlob(o.getInputYellow()));
-    List<Metadata> green = Schedule.requireMatches(o, "inputGreen", o.getInputGreen(), periods);
-    List<Metadata> yellow = Schedule.requireMatches(o, "inputYellow", o.getInputYellow(), periods);
+    derived.put(
+        "inputGreen",
+        o.getInputGreen() == null
+            ? Path.of(o.getSampleData()).resolve("pq/green/" + layout).toString()
+            : Paths.directoryAsGlob(o.getInputGreen()));
+    derived.put(
+        "inputYellow",
+        o.getInputYellow() == null
+            ? Path.of(o.getSampleData()).resolve("pq/yellow/" + layout).toString()
+            : Paths.directoryAsGlob(o.getInputYellow()));
+    return derived;
+  }
+
+  /**
+   * Checks that every trip input matches files in each of the run's periods and, when {@code
+   * columns} is given, that every file has the columns behind them (refusing, say, a report file
+   * given as trips).
+   */
+  static void check(RunSpec run, Collection<String> columns) {
+    Options o = run.options(Options.class);
+    List<Metadata> green = Paths.requireMatches(o, "inputGreen", o.getInputGreen(), run.periods());
+    List<Metadata> yellow =
+        Paths.requireMatches(o, "inputYellow", o.getInputYellow(), run.periods());
     if (columns != null) {
       requireColumns("inputGreen", o.getInputGreen(), green, "green", columns);
       requireColumns("inputYellow", o.getInputYellow(), yellow, "yellow", columns);
@@ -144,15 +160,24 @@ public final class TripInputs {
    * What one service's input stands for: its globs (one per period of a range, or just the option's
    * value) and the pickup-time intervals kept (none without a period).
    */
-  record Source(List<String> globs, List<LocalDateTime[]> within) implements Serializable {
+  @AutoValue
+  abstract static class Source implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The globs read, one per distinct period's expansion of the input. */
+    abstract List<String> globs();
+
+    /** The pickup-time intervals {@code [start, end)} kept; empty keeps every trip. */
+    abstract List<LocalDateTime[]> within();
+
     static Source of(String glob) {
-      return new Source(List.of(glob), List.of());
+      return new AutoValue_TripInputs_Source(List.of(glob), List.of());
     }
 
-    /** The input option's template over the run's periods. */
-    static Source of(Options o, String template) {
-      List<Period> periods = Schedule.periods(o);
-      return new Source(Schedule.inputGlobs(template, periods), Schedule.intervals(periods));
+    /** An input option's template over the run's periods. */
+    static Source of(String template, List<Period> periods) {
+      return new AutoValue_TripInputs_Source(
+          Schedule.inputGlobs(template, periods), Schedule.intervals(periods));
     }
   }
 
@@ -160,11 +185,10 @@ public final class TripInputs {
    * The summary's input lines: rows read per service and, for a scheduled run, its periods and the
    * trips picked up outside them.
    */
-  static RunSummary summary(RunSummary summary, Options o) {
+  static RunSummary summary(RunSummary summary, Options o, List<Period> periods) {
     summary
         .counterLine("rows read", "rows_read_green", "green   " + o.getInputGreen())
         .counterLine("rows read", "rows_read_yellow", "yellow  " + o.getInputYellow());
-    List<Period> periods = Schedule.periods(o);
     if (!periods.isEmpty()) {
       summary
           .counterLine(

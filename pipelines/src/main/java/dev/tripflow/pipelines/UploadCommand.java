@@ -12,10 +12,11 @@ import dev.tripflow.io.output.OutputGroup;
 import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.output.RowCounter;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -107,8 +108,8 @@ final class UploadCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     if (!o.getTo().startsWith("gs://") || o.getTo().length() <= 5) {
       throw new UsageException("--to=" + o.getTo() + ": expected gs://bucket[/prefix]");
     }
@@ -167,7 +168,7 @@ final class UploadCommand implements Command {
 
     // The files go to a staging prefix beside --to, and are moved in when all are there (with a
     // _SUCCESS manifest listing them): --to is replaced as a whole, or not at all.
-    Optional<OutputPlan> plan = Outputs.prepare(o, out);
+    Optional<OutputPlan> plan = Outputs.prepare(run, out);
     if (plan.isEmpty()) {
       return 0;
     }

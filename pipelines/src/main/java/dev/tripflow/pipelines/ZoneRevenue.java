@@ -6,12 +6,14 @@ import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.parquet.ParquetRowFileReader;
 import dev.tripflow.io.parquet.ParquetRows;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
 import dev.tripflow.pipelines.cli.Outputs;
-import dev.tripflow.pipelines.cli.Param;
 import dev.tripflow.pipelines.cli.Paths;
+import dev.tripflow.pipelines.cli.RunSpec;
 import dev.tripflow.pipelines.cli.RunSummary;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
 import dev.tripflow.transforms.EnrichWithZones;
 import dev.tripflow.transforms.TaxiSchemas;
 import dev.tripflow.transforms.ZoneLookup;
@@ -19,6 +21,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -147,10 +150,24 @@ public final class ZoneRevenue {
       return Options.class;
     }
 
+    /** A directory input stands for its Parquet files; unmatched trips go beside the output. */
     @Override
-    public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-      Options o = pipelineOptions.as(Options.class);
-      o.setInput(Paths.directoryAsGlob(o.getInput()));
+    public Map<String, String> derive(
+        PipelineOptions options, List<Period> periods, PrintStream out) {
+      Options o = options.as(Options.class);
+      Map<String, String> derived = new java.util.LinkedHashMap<>();
+      if (o.getInput() != null) {
+        derived.put("input", Paths.directoryAsGlob(o.getInput()));
+      }
+      if (o.getUnmatchedOutput() == null && o.getOutput() != null) {
+        derived.put("unmatchedOutput", o.getOutput() + "-unmatched");
+      }
+      return derived;
+    }
+
+    @Override
+    public int run(RunSpec run, PrintStream out) throws Exception {
+      Options o = run.options(Options.class);
       List<Metadata> files = Paths.requireMatches(o, "input", o.getInput());
       Schema schema;
       try (ParquetRowFileReader r = ParquetRowFileReader.open(files.get(0), null)) {
@@ -175,16 +192,13 @@ public final class ZoneRevenue {
           }
         }
       }
-      if (o.getUnmatchedOutput() == null) {
-        o.setUnmatchedOutput(o.getOutput() + "-unmatched");
-      }
       String unmatchedDir = o.getUnmatchedOutput();
       try {
         ParquetRows.requireColumns(files, schema, dev.tripflow.io.parquet.ColumnMapping.NONE);
       } catch (IllegalArgumentException | java.io.IOException e) {
         throw new UsageException("--input=" + o.getInput() + ": " + e.getMessage());
       }
-      Optional<OutputPlan> plan = Outputs.prepare(o, out);
+      Optional<OutputPlan> plan = Outputs.prepare(run, out);
       if (plan.isEmpty()) {
         return 0;
       }
@@ -198,8 +212,8 @@ public final class ZoneRevenue {
       result
           .get(EnrichWithZones.UNMATCHED)
           .apply("WriteUnmatched", ParquetRows.write(unmatchedDir).in(plan.get().group()));
-      PipelineResult run = Outputs.run(p, plan.get());
-      new RunSummary(name(), run)
+      PipelineResult finished = Outputs.run(p, plan.get());
+      new RunSummary(name(), finished)
           .counterLine("rows read", "rows_read", o.getInput())
           .outputLine("rows written", o.getOutput(), o.getOutput())
           .outputLine("unmatched", unmatchedDir, unmatchedDir)

@@ -245,7 +245,7 @@ public class ScheduleTest {
         containsString("--perPeriod writes one output per period: --output="));
     assertThat(
         Cli.fails(2, "revenue-report", sample, "--period=2020-12..2021-01", "--output=" + out("x")),
-        containsString("no files match (period 2021-01 of --period=2020-12..2021-01)"));
+        containsString("no files match (period 2021-01 of 2020-12..2021-01 (2 monthly))"));
     assertThat(
         Cli.fails(2, "revenue-report", sample, "--output=" + out("x") + "/{MM}"),
         containsString("has placeholders: give --period=... or --runDate=..."));

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.options.Param;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;

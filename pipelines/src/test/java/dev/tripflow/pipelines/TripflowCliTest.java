@@ -178,21 +178,25 @@ public class TripflowCliTest {
   @Test
   public void relativePathsBecomeAbsolute() {
     RevenueReport.Options o =
-        dev.tripflow.pipelines.cli.OptionsParser.parse(
-            "revenue-report",
-            RevenueReport.Options.class,
-            new String[] {"--inputGreen=pq/green/*/*.parquet", "--inputYellow=gs://b/y/*.parquet"});
+        dev.tripflow.pipelines.cli.ResolveOptions.resolve(
+                "revenue-report",
+                RevenueReport.Options.class,
+                new String[] {
+                  "--inputGreen=pq/green/*/*.parquet", "--inputYellow=gs://b/y/*.parquet"
+                })
+            .options(RevenueReport.Options.class);
     String cwd = Path.of("").toAbsolutePath().toString();
     assertEquals(cwd + "/pq/green/*/*.parquet", o.getInputGreen());
     assertEquals("gs://b/y/*.parquet", o.getInputYellow());
     assertEquals(cwd + "/data/report/revenue", o.getOutput());
     SqlCommand.Options sql =
-        dev.tripflow.pipelines.cli.OptionsParser.parse(
-            "sql",
-            SqlCommand.Options.class,
-            new String[] {
-              "--table=t=x/*.parquet", "--table=u=gs://b/u.parquet", "--query=SELECT 1"
-            });
+        dev.tripflow.pipelines.cli.ResolveOptions.resolve(
+                "sql",
+                SqlCommand.Options.class,
+                new String[] {
+                  "--table=t=x/*.parquet", "--table=u=gs://b/u.parquet", "--query=SELECT 1"
+                })
+            .options(SqlCommand.Options.class);
     assertEquals(List.of("t=" + cwd + "/x/*.parquet", "u=gs://b/u.parquet"), sql.getTable());
   }
 }

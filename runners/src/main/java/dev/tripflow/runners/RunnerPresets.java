@@ -2,8 +2,9 @@ package dev.tripflow.runners;
 
 import dev.tripflow.runners.partitioned.PartitionedPipelineOptions;
 import dev.tripflow.runners.partitioned.PartitionedRunner;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -21,27 +22,31 @@ public final class RunnerPresets {
   }
 
   /**
-   * Applies the batch presets of the selected runner. {@code explicitOptions} holds the option
-   * names the user gave on the command line; those are never overridden.
-   *
-   * <p>PartitionedRunner: its options' ranges are checked ({@code --partitions} 1 to 1024), so a
-   * wrong value stops the command before any work.
-   *
-   * <p>DirectRunner: the immutability and encodability checks, which copy and encode every element
-   * for testing purposes, are turned off for production runs.
+   * The batch presets of {@code runner} as command-line options, for the options the user did not
+   * give ({@code given}): the DirectRunner's immutability and encodability checks, which copy and
+   * encode every element for testing purposes, are off for production runs.
    */
-  public static void apply(PipelineOptions options, Set<String> explicitOptions) {
+  public static List<String> defaults(Class<?> runner, Set<String> given) {
+    List<String> args = new ArrayList<>();
+    if (runner == DirectRunner.class) {
+      for (String check : List.of("enforceImmutability", "enforceEncodability")) {
+        if (!given.contains(check)) {
+          args.add("--" + check + "=false");
+        }
+      }
+    }
+    return args;
+  }
+
+  /**
+   * Checks the selected runner's own option ranges (the PartitionedRunner's {@code --partitions} 1
+   * to 1024, ...), so a wrong value stops the command before any work.
+   *
+   * @throws IllegalArgumentException naming the option
+   */
+  public static void validate(PipelineOptions options) {
     if (options.getRunner() == PartitionedRunner.class) {
       PartitionedPipelineOptions.validate(options);
-    }
-    if (options.getRunner() == DirectRunner.class) {
-      DirectOptions direct = options.as(DirectOptions.class);
-      if (!explicitOptions.contains("enforceImmutability")) {
-        direct.setEnforceImmutability(false);
-      }
-      if (!explicitOptions.contains("enforceEncodability")) {
-        direct.setEnforceEncodability(false);
-      }
     }
   }
 }

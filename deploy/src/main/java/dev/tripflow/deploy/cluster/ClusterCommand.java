@@ -1,9 +1,10 @@
 package dev.tripflow.deploy.cluster;
 
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -206,8 +207,8 @@ public final class ClusterCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions pipelineOptions, PrintStream out) throws Exception {
-    Options o = pipelineOptions.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     String engine = o.getEngine().toLowerCase(Locale.ROOT);
     if (o.getWorkers() < 1 || o.getSlots() < 1) {
       throw new UsageException("--workers and --slots must be at least 1");

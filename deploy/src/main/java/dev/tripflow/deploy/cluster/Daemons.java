@@ -182,7 +182,7 @@ final class Daemons {
   void requireNoneRunning(String engine, String stopCommand) {
     List<Daemon> running = recorded().stream().filter(Daemon::alive).toList();
     if (!running.isEmpty()) {
-      throw new dev.tripflow.pipelines.cli.UsageException(
+      throw new dev.tripflow.pipelines.options.UsageException(
           "cluster start: a "
               + engine
               + " cluster started from "

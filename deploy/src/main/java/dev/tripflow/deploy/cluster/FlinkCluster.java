@@ -1,7 +1,7 @@
 package dev.tripflow.deploy.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

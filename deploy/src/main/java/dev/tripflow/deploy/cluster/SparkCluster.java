@@ -1,7 +1,7 @@
 package dev.tripflow.deploy.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.runners.SparkJava;
 import java.io.File;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

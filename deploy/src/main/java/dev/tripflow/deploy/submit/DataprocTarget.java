@@ -17,10 +17,11 @@ import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
 import dev.tripflow.io.gcs.CloudOptions;
 import dev.tripflow.io.gcs.KeyFileCredentials;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.OptionsParser;
-import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.ResolveOptions;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,8 +144,9 @@ final class DataprocTarget {
 
   static int run(JobLine line, PrintStream out, PrintStream err) throws Exception {
     String who = "submit " + NAME;
-    Options o =
-        OptionsParser.parse(who, Options.class, line.submitOptions().toArray(new String[0]));
+    RunSpec spec =
+        ResolveOptions.resolve(who, Options.class, line.submitOptions().toArray(new String[0]));
+    Options o = spec.options(Options.class);
     // --engine, --bucket and --pollMillis already have the forms their @Param declares
     String engine = o.getEngine();
     String runner = engine.equals("spark") ? "SparkRunner" : "FlinkRunner";
@@ -175,7 +177,7 @@ final class DataprocTarget {
       List<String> g = new ArrayList<>(List.of("gcloud", "dataproc", "jobs", "submit", engine));
       g.add("--cluster=" + o.getCluster());
       g.add("--region=" + o.getRegion());
-      if (OptionsParser.explicit(o).contains("project")) {
+      if (spec.given("project")) {
         g.add("--project=" + o.getProject());
       }
       g.add("--jar=" + jarUri);

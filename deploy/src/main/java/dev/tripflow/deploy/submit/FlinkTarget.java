@@ -3,7 +3,7 @@ package dev.tripflow.deploy.submit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripflow.pipelines.PipelineCommands;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;

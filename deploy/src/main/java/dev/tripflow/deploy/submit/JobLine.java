@@ -1,6 +1,6 @@
 package dev.tripflow.deploy.submit;
 
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.options.UsageException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

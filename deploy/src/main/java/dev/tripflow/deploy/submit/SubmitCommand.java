@@ -4,7 +4,8 @@ import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.cli.Command;
 import dev.tripflow.pipelines.cli.OptionsParser;
 import dev.tripflow.pipelines.cli.RawArgsCommand;
-import dev.tripflow.pipelines.cli.UsageException;
+import dev.tripflow.pipelines.cli.ResolveOptions;
+import dev.tripflow.pipelines.options.UsageException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -50,11 +51,6 @@ public final class SubmitCommand implements RawArgsCommand {
   @Override
   public Class<? extends PipelineOptions> optionsClass() {
     return DataprocTarget.Options.class;
-  }
-
-  @Override
-  public int run(PipelineOptions options, PrintStream out) {
-    throw new UnsupportedOperationException("submit takes its own command line: run(args, ...)");
   }
 
   /** Runs {@code args} (what follows {@code submit}) and returns the exit code. */
@@ -138,7 +134,7 @@ public final class SubmitCommand implements RawArgsCommand {
    */
   static void validateJob(JobLine line, List<String> optionsWithRunner) {
     Command command = PipelineCommands.commands().get(line.command());
-    OptionsParser.parse(
+    ResolveOptions.resolve(
         command.name(), command.optionsClass(), optionsWithRunner.toArray(new String[0]));
   }
 

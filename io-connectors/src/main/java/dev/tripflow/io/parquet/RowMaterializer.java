@@ -1,5 +1,6 @@
 package dev.tripflow.io.parquet;
 
+import dev.tripflow.spi.ScalarType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -12,8 +13,6 @@ import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.schemas.Schema.TypeName;
-import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 import org.apache.beam.sdk.values.Row;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.io.api.Binary;
@@ -33,7 +32,8 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 /**
  * Turns Parquet records straight into Beam rows of a target schema, converting each column's
  * physical type to the target field's type (integer widths, integers and decimals to doubles,
- * timestamps in any unit and INT96 to local date-times). Target fields the file lacks stay null.
+ * timestamps in any unit and INT96 to local date-times). ScalarType fields the file lacks stay
+ * null.
  */
 final class RowMaterializer extends RecordMaterializer<Row> {
   private final Schema target;
@@ -67,7 +67,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
       Field field = target.getField(targetIndex[i]);
       PrimitiveConverter plain = converter(column, field, targetIndex[i], file);
       converters[i] =
-          targetOf(field.getType()) == Target.BYTES
+          targetOf(field.getType()) == ScalarType.BYTES
               ? plain
               : new DictionaryCache(plain, column.getPrimitiveTypeName(), targetIndex[i]);
     }
@@ -208,55 +208,14 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     }
   }
 
-  /** What a column's values become. */
-  private enum Target {
-    INT16,
-    INT32,
-    INT64,
-    FLOAT,
-    DOUBLE,
-    BOOLEAN,
-    STRING,
-    BYTES,
-    DATETIME,
-    DATE
-  }
-
-  private static Target targetOf(FieldType t) {
-    TypeName n = t.getTypeName();
-    switch (n) {
-      case INT16:
-        return Target.INT16;
-      case INT32:
-        return Target.INT32;
-      case INT64:
-        return Target.INT64;
-      case FLOAT:
-        return Target.FLOAT;
-      case DOUBLE:
-        return Target.DOUBLE;
-      case BOOLEAN:
-        return Target.BOOLEAN;
-      case STRING:
-        return Target.STRING;
-      case BYTES:
-        return Target.BYTES;
-      case LOGICAL_TYPE:
-        String id = t.getLogicalType().getIdentifier();
-        if (id.equals(SqlTypes.DATETIME.getIdentifier())) {
-          return Target.DATETIME;
-        }
-        if (id.equals(SqlTypes.DATE.getIdentifier())) {
-          return Target.DATE;
-        }
-        return null;
-      default:
-        return null;
-    }
+  /** The type a column is converted to; BYTE and anything not scalar have none. */
+  private static ScalarType targetOf(FieldType t) {
+    ScalarType k = ScalarType.of(t);
+    return k == ScalarType.BYTE ? null : k;
   }
 
   private PrimitiveConverter converter(PrimitiveType column, Field field, int index, String file) {
-    Target to = targetOf(field.getType());
+    ScalarType to = targetOf(field.getType());
     PrimitiveTypeName physical = column.getPrimitiveTypeName();
     LogicalTypeAnnotation a = column.getLogicalTypeAnnotation();
     String where = file + ": column '" + column.getName() + "'";
@@ -271,13 +230,14 @@ final class RowMaterializer extends RecordMaterializer<Row> {
       throw unsupported;
     }
     boolean numericTarget =
-        to == Target.INT16
-            || to == Target.INT32
-            || to == Target.INT64
-            || to == Target.FLOAT
-            || to == Target.DOUBLE;
+        to == ScalarType.INT16
+            || to == ScalarType.INT32
+            || to == ScalarType.INT64
+            || to == ScalarType.FLOAT
+            || to == ScalarType.DOUBLE;
     if (a instanceof TimestampLogicalTypeAnnotation ts) {
-      if (physical != PrimitiveTypeName.INT64 || (to != Target.DATETIME && to != Target.DATE)) {
+      if (physical != PrimitiveTypeName.INT64
+          || (to != ScalarType.DATETIME && to != ScalarType.DATE)) {
         throw unsupported;
       }
       long perSecond;
@@ -291,7 +251,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
         default:
           perSecond = 1_000_000_000L;
       }
-      boolean toDate = to == Target.DATE;
+      boolean toDate = to == ScalarType.DATE;
       Days days = new Days();
       return new PrimitiveConverter() {
         @Override
@@ -302,10 +262,10 @@ final class RowMaterializer extends RecordMaterializer<Row> {
       };
     }
     if (physical == PrimitiveTypeName.INT96) {
-      if (to != Target.DATETIME && to != Target.DATE) {
+      if (to != ScalarType.DATETIME && to != ScalarType.DATE) {
         throw unsupported;
       }
-      boolean toDate = to == Target.DATE;
+      boolean toDate = to == ScalarType.DATE;
       return new PrimitiveConverter() {
         @Override
         public void addBinary(Binary v) {
@@ -315,10 +275,10 @@ final class RowMaterializer extends RecordMaterializer<Row> {
       };
     }
     if (a instanceof DateLogicalTypeAnnotation) {
-      if (to != Target.DATE && to != Target.DATETIME) {
+      if (to != ScalarType.DATE && to != ScalarType.DATETIME) {
         throw unsupported;
       }
-      boolean toDate = to == Target.DATE;
+      boolean toDate = to == ScalarType.DATE;
       return new PrimitiveConverter() {
         @Override
         public void addInt(int v) {
@@ -393,7 +353,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
           }
         };
       case BOOLEAN:
-        if (to != Target.BOOLEAN) {
+        if (to != ScalarType.BOOLEAN) {
           throw unsupported;
         }
         return new PrimitiveConverter() {
@@ -404,10 +364,10 @@ final class RowMaterializer extends RecordMaterializer<Row> {
         };
       case BINARY:
       case FIXED_LEN_BYTE_ARRAY:
-        if (to != Target.STRING && to != Target.BYTES) {
+        if (to != ScalarType.STRING && to != ScalarType.BYTES) {
           throw unsupported;
         }
-        boolean text = to == Target.STRING;
+        boolean text = to == ScalarType.STRING;
         return new PrimitiveConverter() {
           @Override
           public void addBinary(Binary v) {
@@ -419,7 +379,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     }
   }
 
-  private static Object integerAs(Target to, long v, String where) {
+  private static Object integerAs(ScalarType to, long v, String where) {
     switch (to) {
       case INT64:
         return v;
@@ -440,7 +400,7 @@ final class RowMaterializer extends RecordMaterializer<Row> {
     }
   }
 
-  private static Object numberAs(Target to, double v, BigDecimal exact, String where) {
+  private static Object numberAs(ScalarType to, double v, BigDecimal exact, String where) {
     switch (to) {
       case DOUBLE:
         return v;

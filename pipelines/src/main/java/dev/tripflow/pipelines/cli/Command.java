@@ -1,6 +1,9 @@
 package dev.tripflow.pipelines.cli;
 
+import dev.tripflow.pipelines.schedule.Period;
 import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** One {@code tripflow} command: its name, its options interface and what it does. */
@@ -33,11 +36,26 @@ public interface Command {
   Class<? extends PipelineOptions> optionsClass();
 
   /**
+   * Values this command derives from its other options when they are not given (the sample data
+   * when no input is named, a side output beside the main one), as option name to value; the
+   * resolve step adds them to the run's command line before the options are final.
+   *
+   * @param options the options as given, paths resolved
+   * @param periods the run's periods (empty when it names none)
+   * @param out where a command reports work it does to derive them (generating sample data)
+   */
+  default Map<String, String> derive(PipelineOptions options, List<Period> periods, PrintStream out)
+      throws Exception {
+    return Map.of();
+  }
+
+  /**
    * Runs the command.
    *
-   * @param options the parsed, validated options (an instance of {@link #optionsClass()})
+   * @param run the resolved run: its options (an instance of {@link #optionsClass()}), periods and
+   *     paths
    * @param out where the command prints its results and summary
    * @return the process exit code
    */
-  int run(PipelineOptions options, PrintStream out) throws Exception;
+  int run(RunSpec run, PrintStream out) throws Exception;
 }

@@ -1,5 +1,7 @@
 package dev.tripflow.pipelines.cli;
 
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.runners.RunnerPresets;
 import java.beans.Introspector;
 import java.lang.reflect.Method;
@@ -75,11 +77,23 @@ public final class OptionsParser {
     }
   }
 
-  /** Parses {@code args} for {@code command}; throws {@link UsageException} on any problem. */
-  public static <T extends PipelineOptions> T parse(String command, Class<T> type, String[] args) {
-    args = ParamsFile.merge(command, joinSeparatedValues(args));
+  /**
+   * Checks a command line ({@code --name=value} arguments, the params file merged) for {@code
+   * command}: every name known, every value of the form its option declares.
+   *
+   * @return the names of the options given
+   * @throws UsageException on the first problem, naming the option
+   */
+  static Set<String> check(
+      String command, Class<? extends PipelineOptions> type, List<String> args) {
     Set<String> known = knownOptions(type);
     Set<String> given = new LinkedHashSet<>();
+    String runner =
+        args.stream()
+            .filter(a -> a.startsWith("--runner="))
+            .map(a -> a.substring("--runner=".length()).toLowerCase(java.util.Locale.ROOT))
+            .reduce((a, b) -> b)
+            .orElse("");
     for (String arg : args) {
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException(
@@ -87,12 +101,13 @@ public final class OptionsParser {
       }
       int eq = arg.indexOf('=');
       String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      String owner = runnerOwning(name);
+      if (owner != null
+          && !runner.contains(owner.replace("Runner", "").toLowerCase(java.util.Locale.ROOT))) {
+        throw new UsageException(
+            command + ": --" + name + " is a " + owner + " option; add --runner=" + owner);
+      }
       if (!known.contains(name)) {
-        String owner = runnerOwning(name);
-        if (owner != null) {
-          throw new UsageException(
-              command + ": --" + name + " is a " + owner + " option; add --runner=" + owner);
-        }
         throw new UsageException(
             command
                 + ": unknown option --"
@@ -104,32 +119,17 @@ public final class OptionsParser {
       }
       given.add(name);
     }
-    requireDeclaredForms(command, type, args);
-    T options;
+    requireDeclaredForms(command, type, args.toArray(new String[0]));
+    return given;
+  }
+
+  /** Parses a checked command line into Beam options of {@code type}, with Beam's validation. */
+  static <T extends PipelineOptions> T parse(String command, Class<T> type, List<String> args) {
     try {
-      options = PipelineOptionsFactory.fromArgs(args).as(type);
-      PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+      return PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(type);
     } catch (IllegalArgumentException e) {
       throw new UsageException(command + ": " + firstLine(e.getMessage()));
     }
-    if (!given.contains("runner")) {
-      options.setRunner(RunnerPresets.defaultRunner());
-    }
-    try {
-      RunnerPresets.apply(options, given);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(command + ": " + firstLine(e.getMessage()));
-    }
-    ClusterRunners.apply(options);
-    try {
-      dev.tripflow.io.gcs.KeyFileCredentials.apply(options);
-    } catch (java.io.IOException e) {
-      throw new UsageException(command + ": --serviceAccountKey=" + e.getMessage());
-    }
-    options.setJobName("tripflow-" + command);
-    absolutePaths(options, type);
-    EXPLICIT.put(options.getOptionsId(), Set.copyOf(given));
-    return options;
   }
 
   /**
@@ -168,81 +168,6 @@ public final class OptionsParser {
     }
   }
 
-  /**
-   * Makes relative local paths absolute, against this process's working directory: the workers of a
-   * cluster job run elsewhere (a TaskManager's directory is its cluster's), and must read and write
-   * the files the user meant. Every option with a path {@link Param#role role} is one; remote paths
-   * ({@code gs://...}) are left as they are.
-   */
-  static void absolutePaths(PipelineOptions options, Class<? extends PipelineOptions> type) {
-    PipelineOptions view = options.as(type);
-    for (Map.Entry<String, Param> e : Roles.of(type).entrySet()) {
-      String name = e.getKey();
-      Param.Role role = e.getValue().role();
-      if (role == Param.Role.NONE) {
-        continue;
-      }
-      Method getter = getter(type, name);
-      try {
-        if (getter.getReturnType() == String.class) {
-          String value = (String) getter.invoke(view);
-          String abs = absolute(value);
-          if (abs != null && !abs.equals(value)) {
-            setter(type, name, String.class).invoke(view, abs);
-          }
-        } else if (getter.getReturnType() == List.class) {
-          @SuppressWarnings("unchecked")
-          List<String> values = (List<String>) getter.invoke(view);
-          if (values == null) {
-            continue;
-          }
-          List<String> out = new ArrayList<>();
-          for (String v : values) {
-            int eq = role == Param.Role.NAMED_INPUTS ? v.indexOf('=') : -1;
-            out.add(eq < 0 ? absolute(v) : v.substring(0, eq + 1) + absolute(v.substring(eq + 1)));
-          }
-          setter(type, name, List.class).invoke(view, out);
-        }
-      } catch (ReflectiveOperationException ex) {
-        throw new IllegalStateException("option --" + name + " of " + type.getName(), ex);
-      }
-    }
-  }
-
-  private static Method getter(Class<?> type, String name) {
-    String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
-    try {
-      return type.getMethod("get" + cap);
-    } catch (NoSuchMethodException e) {
-      try {
-        return type.getMethod("is" + cap);
-      } catch (NoSuchMethodException e2) {
-        throw new IllegalStateException("no getter for --" + name + " in " + type.getName());
-      }
-    }
-  }
-
-  private static Method setter(Class<?> type, String name, Class<?> valueType)
-      throws NoSuchMethodException {
-    return type.getMethod(
-        "set" + Character.toUpperCase(name.charAt(0)) + name.substring(1), valueType);
-  }
-
-  private static String absolute(String value) {
-    if (value == null || value.isBlank() || !Paths.isLocal(value) || value.startsWith("file:")) {
-      return value;
-    }
-    return java.nio.file.Path.of(value).toAbsolutePath().normalize().toString();
-  }
-
-  private static final Map<Long, Set<String>> EXPLICIT =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** The option names given on the command line that produced {@code options} (any view of it). */
-  public static Set<String> explicit(PipelineOptions options) {
-    return EXPLICIT.getOrDefault(options.getOptionsId(), Set.of());
-  }
-
   /** The runner whose own options interface declares {@code name}, when it is not selected. */
   private static String runnerOwning(String name) {
     String[][] runners = {
@@ -252,7 +177,9 @@ public final class OptionsParser {
     for (String[] r : runners) {
       try {
         for (Method m : Class.forName(r[1]).getMethods()) {
-          if (name.equals(propertyName(m))) {
+          // the runner's own options, not the core ones every options interface has
+          boolean own = m.getDeclaringClass().getName().startsWith("org.apache.beam.runners.");
+          if (own && name.equals(propertyName(m))) {
             return r[0];
           }
         }

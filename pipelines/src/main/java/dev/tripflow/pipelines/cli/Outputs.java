@@ -6,14 +6,13 @@ import dev.tripflow.io.output.Manifest;
 import dev.tripflow.io.output.OutputMode;
 import dev.tripflow.io.output.OutputPlan;
 import dev.tripflow.io.schema.SchemaFiles;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import dev.tripflow.transforms.model.LinearDurationModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -60,16 +59,16 @@ public final class Outputs {
   }
 
   /**
-   * Checks the command's inputs and outputs (every option with a role, except {@code skip}) and
-   * marks its directory outputs as this run's.
+   * Checks the run's inputs and outputs (every path option, except {@code skip}) and marks its
+   * directory outputs as this run's.
    *
    * @return the plan, or empty when {@code --mode=ignore} found an existing output (the line saying
    *     so is printed)
    * @throws UsageException for an output the rules refuse, naming the option
    */
-  public static Optional<OutputPlan> prepare(PipelineOptions o, PrintStream out, String... skip) {
-    OutputPlan plan = plan(o, Set.of(skip));
-    FileSystems.setDefaultPipelineOptions(o);
+  public static Optional<OutputPlan> prepare(RunSpec run, PrintStream out, String... skip) {
+    OutputPlan plan = plan(run, Set.of(skip));
+    FileSystems.setDefaultPipelineOptions(run.options());
     Optional<String> skipped;
     try {
       skipped = plan.prepare();
@@ -85,50 +84,30 @@ public final class Outputs {
     return Optional.of(plan);
   }
 
-  /** The plan of {@code o}'s paths, by their roles. */
-  static OutputPlan plan(PipelineOptions o, Set<String> skip) {
+  /** The plan of the run's paths, by their roles. */
+  static OutputPlan plan(RunSpec run, Set<String> skip) {
+    PipelineOptions o = run.options();
     OutputMode mode = o instanceof Options m ? OutputMode.parse(m.getMode()) : OutputMode.OVERWRITE;
     OutputPlan.Builder b = OutputPlan.builder(mode);
-    for (Map.Entry<String, Param> e : Roles.of(o).entrySet()) {
-      String name = e.getKey();
-      Param p = e.getValue();
-      if (skip.contains(name) || p.role() == Param.Role.NONE || p.role() == Param.Role.PATH) {
+    for (PathOption path : run.paths()) {
+      String name = path.name();
+      if (skip.contains(name)) {
         continue;
       }
-      Object value = value(o, name);
-      if (value == null) {
-        continue;
-      }
-      switch (p.role()) {
-        case INPUT, SIDE_INPUT -> b.input(name, (String) value);
-        case NAMED_INPUTS -> {
-          for (Object pair : (List<?>) value) {
-            String s = pair.toString();
-            int eq = s.indexOf('=');
-            b.input(name, eq < 0 ? s : s.substring(eq + 1));
+      for (String value : path.values()) {
+        switch (path.role()) {
+          case INPUT, PERIOD_INPUTS, SIDE_INPUT -> b.input(name, value);
+          case NAMED_INPUTS -> {
+            int eq = value.indexOf('=');
+            b.input(name, eq < 0 ? value : value.substring(eq + 1));
           }
+          case OUTPUT -> b.output(name, value);
+          case OUTPUT_FILE -> b.outputFile(name, value, path.fileKind(), ours(path.fileKind()));
+          default -> {}
         }
-        case OUTPUT -> b.output(name, (String) value);
-        case OUTPUT_FILE -> b.outputFile(name, (String) value, p.fileKind(), ours(p.fileKind()));
-        default -> {}
       }
     }
     return b.build();
-  }
-
-  private static Object value(PipelineOptions o, String name) {
-    String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
-    for (Class<?> iface : o.getClass().getInterfaces()) {
-      try {
-        Method m = iface.getMethod("get" + cap);
-        return m.invoke(o);
-      } catch (NoSuchMethodException e) {
-        // another interface's
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("--" + name, e);
-      }
-    }
-    return null;
   }
 
   /** Whether a file's bytes are a {@code kind} tripflow writes (so overwrite may replace it). */

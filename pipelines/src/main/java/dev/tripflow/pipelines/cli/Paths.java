@@ -1,9 +1,17 @@
 package dev.tripflow.pipelines.cli;
 
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.Roles;
+import dev.tripflow.pipelines.options.UsageException;
+import dev.tripflow.pipelines.schedule.Period;
+import dev.tripflow.pipelines.schedule.Schedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -83,6 +91,33 @@ public final class Paths {
               + ": "
               + (why != null ? why : OptionsParser.firstLine(e.getMessage())));
     }
+  }
+
+  /**
+   * Checks that an input template matches files in every period of the run (one glob when the
+   * periods share it); the error names the period whose files are missing.
+   */
+  public static List<Metadata> requireMatches(
+      PipelineOptions options, String option, String template, List<Period> periods) {
+    List<String> globs = Schedule.inputGlobs(template, periods);
+    if (globs.size() == 1) {
+      return requireMatches(options, option, globs.get(0));
+    }
+    List<Metadata> all = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Period p : periods) {
+      try {
+        for (Metadata m : requireMatches(options, option, Schedule.expandInput(template, p))) {
+          if (seen.add(m.resourceId().toString())) {
+            all.add(m);
+          }
+        }
+      } catch (UsageException e) {
+        throw new UsageException(
+            e.getMessage() + " (period " + p + " of " + Schedule.describe(periods) + ")");
+      }
+    }
+    return all;
   }
 
   /**

@@ -9,4 +9,10 @@ import java.io.PrintStream;
 public interface RawArgsCommand extends Command {
   /** Runs {@code args} (what follows the command's name) and returns the exit code. */
   int run(String[] args, PrintStream out, PrintStream err);
+
+  /** Never called: the registry hands such a command its raw arguments. */
+  @Override
+  default int run(RunSpec run, PrintStream out) {
+    throw new UnsupportedOperationException(name() + " takes its own command line");
+  }
 }

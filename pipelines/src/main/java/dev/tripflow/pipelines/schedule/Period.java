@@ -1,5 +1,6 @@
 package dev.tripflow.pipelines.schedule;
 
+import com.google.auto.value.AutoValue;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.YearMonth;
@@ -12,7 +13,14 @@ import java.util.Locale;
  * One scheduled period of local wall-clock time, {@code [start, end)}: a year, a month, a day or an
  * hour. Taxi timestamps are local times, so a period is too: no time zone enters it.
  */
-public record Period(Unit unit, LocalDateTime start) {
+@AutoValue
+public abstract class Period {
+  /** The period's length. */
+  public abstract Unit unit();
+
+  /** Its first instant. */
+  public abstract LocalDateTime start();
+
   /** The length of a period, coarsest first. */
   public enum Unit {
     YEAR,
@@ -34,17 +42,23 @@ public record Period(Unit unit, LocalDateTime start) {
   /** The most periods one range may hold (ten years of hours). */
   static final int MAX_PERIODS = 24 * 366 * 10;
 
-  public Period {
+  /**
+   * The period of {@code unit} starting at {@code start}.
+   *
+   * @throws IllegalArgumentException when {@code start} does not start such a period
+   */
+  public static Period of(Unit unit, LocalDateTime start) {
     LocalDateTime truncated = truncate(unit, start);
     if (!truncated.equals(start)) {
       throw new IllegalArgumentException(
           start + " does not start a " + unit.interval() + " period");
     }
+    return new AutoValue_Period(unit, start);
   }
 
   /** The period of {@code unit} that holds {@code time}. */
   public static Period holding(Unit unit, LocalDateTime time) {
-    return new Period(unit, truncate(unit, time));
+    return Period.of(unit, truncate(unit, time));
   }
 
   private static LocalDateTime truncate(Unit unit, LocalDateTime t) {
@@ -63,28 +77,28 @@ public record Period(Unit unit, LocalDateTime start) {
 
   /** The period of the same unit that follows this one. */
   public Period next() {
-    return new Period(
-        unit,
-        switch (unit) {
-          case YEAR -> start.plusYears(1);
-          case MONTH -> start.plusMonths(1);
-          case DAY -> start.plusDays(1);
-          case HOUR -> start.plusHours(1);
+    return Period.of(
+        unit(),
+        switch (unit()) {
+          case YEAR -> start().plusYears(1);
+          case MONTH -> start().plusMonths(1);
+          case DAY -> start().plusDays(1);
+          case HOUR -> start().plusHours(1);
         });
   }
 
   /** The period as {@code --period} takes it: 2020, 2020-01, 2020-01-15 or 2020-01-15T08. */
   public String text() {
-    return switch (unit) {
-      case YEAR -> String.format(Locale.ROOT, "%04d", start.getYear());
-      case MONTH -> YearMonth.from(start).toString();
-      case DAY -> start.toLocalDate().toString();
-      case HOUR -> start.toLocalDate() + String.format(Locale.ROOT, "T%02d", start.getHour());
+    return switch (unit()) {
+      case YEAR -> String.format(Locale.ROOT, "%04d", start().getYear());
+      case MONTH -> YearMonth.from(start()).toString();
+      case DAY -> start().toLocalDate().toString();
+      case HOUR -> start().toLocalDate() + String.format(Locale.ROOT, "T%02d", start().getHour());
     };
   }
 
   @Override
-  public String toString() {
+  public final String toString() {
     return text();
   }
 
@@ -93,20 +107,20 @@ public record Period(Unit unit, LocalDateTime start) {
     String s = text.trim();
     try {
       if (s.matches("\\d{4}")) {
-        return new Period(Unit.YEAR, LocalDate.of(Integer.parseInt(s), 1, 1).atStartOfDay());
+        return Period.of(Unit.YEAR, LocalDate.of(Integer.parseInt(s), 1, 1).atStartOfDay());
       }
       if (s.matches("\\d{4}-\\d{2}")) {
-        return new Period(Unit.MONTH, YearMonth.parse(s).atDay(1).atStartOfDay());
+        return Period.of(Unit.MONTH, YearMonth.parse(s).atDay(1).atStartOfDay());
       }
       if (s.matches("\\d{4}-\\d{2}-\\d{2}")) {
-        return new Period(Unit.DAY, LocalDate.parse(s).atStartOfDay());
+        return Period.of(Unit.DAY, LocalDate.parse(s).atStartOfDay());
       }
       if (s.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}")) {
         int hour = Integer.parseInt(s.substring(11));
         if (hour > 23) {
           throw new IllegalArgumentException("hour " + hour + " is not 00..23");
         }
-        return new Period(Unit.HOUR, LocalDate.parse(s.substring(0, 10)).atTime(hour, 0));
+        return Period.of(Unit.HOUR, LocalDate.parse(s.substring(0, 10)).atTime(hour, 0));
       }
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("'" + s + "' is not a date: " + e.getMessage());

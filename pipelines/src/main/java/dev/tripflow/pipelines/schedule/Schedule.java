@@ -1,10 +1,8 @@
 package dev.tripflow.pipelines.schedule;
 
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.Param;
-import dev.tripflow.pipelines.cli.Roles;
-import dev.tripflow.pipelines.cli.UsageException;
-import java.lang.reflect.Method;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
+import dev.tripflow.pipelines.options.UsageException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.beam.sdk.io.fs.MatchResult.Metadata;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -73,12 +70,6 @@ public final class Schedule {
 
     void setPerPeriod(boolean value);
   }
-
-  /**
-   * Input options of commands that read a single glob, filled in place for one period; the trip
-   * inputs of the reports read one glob per period instead ({@link #inputGlobs}).
-   */
-  static final Set<String> SINGLE_INPUT_OPTIONS = Set.of("input");
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z]+)\\}");
 
@@ -148,85 +139,61 @@ public final class Schedule {
   }
 
   /**
-   * Checks the schedule options and the path templates before a run and fills in what one period
-   * determines: with {@code only}, the options are narrowed to that period (one run of a {@code
-   * --perPeriod} range). Output paths are expanded in place; input templates stay, for {@link
-   * #inputGlobs}.
-   *
-   * @return the periods of the run (empty when the options name none)
+   * The value of one path option for a run over {@code periods}: a template of an output, or of an
+   * input read one period at a time, is checked and filled for the run's one period; a template of
+   * {@link Param.Role#PERIOD_INPUTS} stays, for {@link #inputGlobs}. With {@code split} (a {@code
+   * --perPeriod} range, resolved again per period) templates stay and outputs must have
+   * placeholders.
    */
-  public static List<Period> resolve(PipelineOptions options, Period only) {
-    if (!(options instanceof Options)) {
-      return List.of();
-    }
-    List<Period> periods = periods(options);
-    if (only != null) {
-      Options o = options.as(Options.class);
-      o.setPeriod(only.text());
-      o.setRunDate(null);
-      o.setInterval(null);
-      periods = List.of(only);
-    }
-    boolean split = perPeriod(options) && periods.size() > 1;
-    for (String name : pathOptions(options)) {
-      String value = get(options, name);
-      if (value == null || placeholders(value).isEmpty()) {
-        if (split && value != null && isOutput(options, name)) {
-          throw new UsageException(
-              "--perPeriod writes one output per period: --"
-                  + name
-                  + "="
-                  + value
-                  + " needs placeholders, e.g. "
-                  + value
-                  + "/{period}");
-        }
-        continue;
-      }
-      for (String p : placeholders(value)) {
-        if (rank(p) < 0) {
-          throw new UsageException(
-              "--" + name + "=" + value + ": unknown placeholder {" + p + "}; known: " + KNOWN);
-        }
-      }
-      if (periods.isEmpty()) {
+  public static String fill(
+      String name, Param.Role role, String value, List<Period> periods, boolean split) {
+    boolean output = role == Param.Role.OUTPUT;
+    if (value == null || placeholders(value).isEmpty()) {
+      if (split && value != null && output) {
         throw new UsageException(
-            "--"
+            "--perPeriod writes one output per period: --"
                 + name
                 + "="
                 + value
-                + " has placeholders: give --period=... or --runDate=... to fill them");
+                + " needs placeholders, e.g. "
+                + value
+                + "/{period}");
       }
-      if (SINGLE_INPUT_OPTIONS.contains(name) && !split) {
-        // a command reading one glob (ingest): one period's files, or --perPeriod
-        if (periods.size() > 1) {
-          throw new UsageException(
-              "--"
-                  + name
-                  + "="
-                  + value
-                  + ": this command reads one period at a time; add --perPeriod for the "
-                  + periods.size()
-                  + " periods");
-        }
-        set(options, name, expandInput(value, periods.get(0)));
-      }
-      if (isOutput(options, name) && !split) {
-        if (periods.size() > 1) {
-          throw new UsageException(
-              "--"
-                  + name
-                  + "="
-                  + value
-                  + ": one pipeline over "
-                  + periods.size()
-                  + " periods writes one output; add --perPeriod for one output per period, or"
-                  + " drop the placeholders");
-        }
-        set(options, name, expandOutput(name, value, periods.get(0)));
+      return value;
+    }
+    for (String p : placeholders(value)) {
+      if (rank(p) < 0) {
+        throw new UsageException(
+            "--" + name + "=" + value + ": unknown placeholder {" + p + "}; known: " + KNOWN);
       }
     }
-    return periods;
+    if (periods.isEmpty()) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + " has placeholders: give --period=... or --runDate=... to fill them");
+    }
+    if (split || (role != Param.Role.INPUT && !output)) {
+      return value;
+    }
+    if (periods.size() > 1) {
+      throw new UsageException(
+          "--"
+              + name
+              + "="
+              + value
+              + (output
+                  ? ": one pipeline over "
+                      + periods.size()
+                      + " periods writes one output; add --perPeriod for one output per period,"
+                      + " or drop the placeholders"
+                  : ": this command reads one period at a time; add --perPeriod for the "
+                      + periods.size()
+                      + " periods"));
+    }
+    return output ? expandOutput(name, value, periods.get(0)) : expandInput(value, periods.get(0));
   }
 
   private static final String KNOWN = "{yyyy} {MM} {dd} {HH} {period}";
@@ -318,40 +285,6 @@ public final class Schedule {
     return List.copyOf(globs);
   }
 
-  /**
-   * Checks that an input template matches files in every period (one glob when the periods share
-   * it); the error names the period whose files are missing.
-   */
-  public static List<Metadata> requireMatches(
-      PipelineOptions options, String option, String template, List<Period> periods) {
-    List<String> globs = inputGlobs(template, periods);
-    if (globs.size() == 1) {
-      return dev.tripflow.pipelines.cli.Paths.requireMatches(options, option, globs.get(0));
-    }
-    List<Metadata> all = new ArrayList<>();
-    Set<String> seen = new java.util.HashSet<>();
-    for (Period p : periods) {
-      try {
-        for (Metadata m :
-            dev.tripflow.pipelines.cli.Paths.requireMatches(
-                options, option, expandInput(template, p))) {
-          if (seen.add(m.resourceId().toString())) {
-            all.add(m);
-          }
-        }
-      } catch (UsageException e) {
-        throw new UsageException(
-            e.getMessage()
-                + " (period "
-                + p
-                + " of --period="
-                + options.as(Options.class).getPeriod()
-                + ")");
-      }
-    }
-    return all;
-  }
-
   /** The periods as {@code [start, end)} pairs, adjacent ones merged. */
   public static List<LocalDateTime[]> intervals(List<Period> periods) {
     List<LocalDateTime[]> out = new ArrayList<>();
@@ -381,51 +314,5 @@ public final class Schedule {
         + " "
         + periods.get(0).unit().interval()
         + ")";
-  }
-
-  /** The input and output options (by their roles) of {@code options} that hold one path. */
-  private static List<String> pathOptions(PipelineOptions options) {
-    List<String> names = new ArrayList<>(Roles.named(options, Param.Role.INPUT, Param.Role.OUTPUT));
-    names.removeIf(n -> getter(options, n) == null);
-    return names;
-  }
-
-  private static boolean isOutput(PipelineOptions options, String name) {
-    Param p = Roles.of(options).get(name);
-    return p != null && p.role() == Param.Role.OUTPUT;
-  }
-
-  private static Method getter(PipelineOptions options, String name) {
-    for (Class<?> iface : options.getClass().getInterfaces()) {
-      try {
-        Method m =
-            iface.getMethod("get" + Character.toUpperCase(name.charAt(0)) + name.substring(1));
-        if (m.getReturnType() == String.class) {
-          return m;
-        }
-      } catch (NoSuchMethodException e) {
-        // not this interface's
-      }
-    }
-    return null;
-  }
-
-  private static String get(PipelineOptions options, String name) {
-    try {
-      return (String) getter(options, name).invoke(options);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("--" + name, e);
-    }
-  }
-
-  private static void set(PipelineOptions options, String name, String value) {
-    Method g = getter(options, name);
-    try {
-      g.getDeclaringClass()
-          .getMethod("s" + g.getName().substring(1), String.class)
-          .invoke(options, value);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("--" + name, e);
-    }
   }
 }

@@ -15,8 +15,8 @@ public class PeriodTest {
 
   @Test
   public void eachFormIsItsUnit() {
-    assertEquals(new Period(Period.Unit.YEAR, t("2020-01-01T00:00")), Period.parse("2020"));
-    assertEquals(new Period(Period.Unit.MONTH, t("2020-02-01T00:00")), Period.parse("2020-02"));
+    assertEquals(Period.of(Period.Unit.YEAR, t("2020-01-01T00:00")), Period.parse("2020"));
+    assertEquals(Period.of(Period.Unit.MONTH, t("2020-02-01T00:00")), Period.parse("2020-02"));
     assertEquals(t("2020-03-01T00:00"), Period.parse("2020-02").end()); // leap February
     assertEquals(t("2021-03-01T00:00"), Period.parse("2021-02-28").end());
     assertEquals(t("2020-03-08T03:00"), Period.parse("2020-03-08T02").end()); // no DST gap
@@ -64,7 +64,7 @@ public class PeriodTest {
         List.of("pq/2020/12", "pq/2021/01"),
         Schedule.inputGlobs("pq/{yyyy}/{MM}", Period.parseRange("2020-12..2021-01")));
     assertThrows(
-        dev.tripflow.pipelines.cli.UsageException.class,
+        dev.tripflow.pipelines.options.UsageException.class,
         () -> Schedule.expandOutput("output", "out/{dd}", march));
   }
 }

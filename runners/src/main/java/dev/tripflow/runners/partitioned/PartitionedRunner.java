@@ -122,9 +122,8 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
   }
 
   /**
-   * A multi-output ParDo of a splittable DoFn. Beam's own matcher translates every ParDo to its
-   * proto, serialising its DoFn, to find out; reading the DoFn's signature answers the same and
-   * took the hourly revenue's start from 0.4 s to nothing.
+   * A multi-output ParDo of a splittable DoFn, found from the DoFn's signature rather than by
+   * translating every ParDo to its proto as Beam's own matcher does (which serialises each DoFn).
    */
   static final PTransformMatcher SPLITTABLE_PAR_DO =
       new PTransformMatcher() {

@@ -1,9 +1,13 @@
 package dev.tripflow.transforms.model;
 
-import java.io.Serializable;
+import com.google.auto.value.AutoValue;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -30,30 +34,50 @@ public final class TrainDurationModel
 
   private static final int P = TripFeatures.NAMES.size();
 
-  /** A trip usable for training: features, label and whether it is held out. */
-  static final class Example implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final double[] x;
-    final double y;
-    final boolean heldOut;
+  /**
+   * A trip usable for training: its features, the actual duration in minutes and whether it is held
+   * out; encoded by the schema Beam derives from it.
+   */
+  @AutoValue
+  @DefaultSchema(AutoValueSchema.class)
+  public abstract static class Example {
+    public abstract List<Double> getFeatures();
 
-    Example(double[] x, double y, boolean heldOut) {
-      this.x = x;
-      this.y = y;
-      this.heldOut = heldOut;
+    public abstract double getMinutes();
+
+    public abstract boolean getHeldOut();
+
+    /** How Beam's schema rebuilds an example from its fields. */
+    @AutoValue.Builder
+    public abstract static class Builder {
+      public abstract Builder setFeatures(List<Double> features);
+
+      public abstract Builder setMinutes(double minutes);
+
+      public abstract Builder setHeldOut(boolean heldOut);
+
+      public abstract Example build();
     }
 
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Example e
-          && java.util.Arrays.equals(x, e.x)
-          && Double.compare(y, e.y) == 0
-          && heldOut == e.heldOut;
+    static Example of(double[] x, double minutes, boolean heldOut) {
+      List<Double> features = new ArrayList<>(x.length);
+      for (double v : x) {
+        features.add(v);
+      }
+      return new AutoValue_TrainDurationModel_Example.Builder()
+          .setFeatures(features)
+          .setMinutes(minutes)
+          .setHeldOut(heldOut)
+          .build();
     }
 
-    @Override
-    public int hashCode() {
-      return java.util.Objects.hash(java.util.Arrays.hashCode(x), y, heldOut);
+    /** The features as an array, for the arithmetic. */
+    double[] x() {
+      double[] x = new double[getFeatures().size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = getFeatures().get(i);
+      }
+      return x;
     }
   }
 
@@ -78,16 +102,15 @@ public final class TrainDurationModel
     PCollection<Example> examples =
         trips
             // Features and actual duration of every usable trip, one in ten held out.
-            .apply("ToExamples", ParDo.of(new ToExampleFn()))
-            .setCoder(SerializableCoder.of(Example.class));
+            .apply("ToExamples", ParDo.of(new ToExampleFn()));
     PCollectionView<double[]> coefficients =
         examples
-            .apply("TrainingRows", Filter.by(e -> !e.heldOut))
+            .apply("TrainingRows", Filter.by(e -> !e.getHeldOut()))
             // Sum X'X and X'y over the training rows, then solve.
             .apply("FitLeastSquares", Combine.globally(new NormalEquationsFn()))
             .apply("AsSideInput", View.asSingleton());
     return examples
-        .apply("HeldOutRows", Filter.by(e -> e.heldOut))
+        .apply("HeldOutRows", Filter.by(e -> e.getHeldOut()))
         // Squared errors of the fitted model on the held-out rows.
         .apply(
             "SquaredErrors",
@@ -97,12 +120,14 @@ public final class TrainDurationModel
                       public void process(ProcessContext c) {
                         double[] beta = c.sideInput(coefficients);
                         Example e = c.element();
+                        double[] x = e.x();
                         double yhat = 0;
                         for (int j = 0; j < P; j++) {
-                          yhat += beta[j] * e.x[j];
+                          yhat += beta[j] * x[j];
                         }
                         yhat = Math.max(0.0, yhat);
-                        c.output(new double[] {(yhat - e.y) * (yhat - e.y), 1.0});
+                        double err = yhat - e.getMinutes();
+                        c.output(new double[] {err * err, 1.0});
                       }
                     })
                 .withSideInputs(coefficients))
@@ -133,7 +158,7 @@ public final class TrainDurationModel
       Double minutes = actualMinutes(trip);
       double[] x = minutes == null ? null : TripFeatures.of(trip);
       if (x != null) {
-        out.output(new Example(x, minutes, Math.floorMod(trip.hashCode(), 10) == 0));
+        out.output(Example.of(x, minutes, Math.floorMod(trip.hashCode(), 10) == 0));
       }
     }
   }
@@ -150,11 +175,12 @@ public final class TrainDurationModel
 
     @Override
     public double[] addInput(double[] acc, Example e) {
+      double[] x = e.x();
       for (int i = 0; i < P; i++) {
         for (int j = i; j < P; j++) {
-          acc[i * P + j] += e.x[i] * e.x[j];
+          acc[i * P + j] += x[i] * x[j];
         }
-        acc[P * P + i] += e.x[i] * e.y;
+        acc[P * P + i] += x[i] * e.getMinutes();
       }
       acc[SIZE - 1] += 1;
       return acc;

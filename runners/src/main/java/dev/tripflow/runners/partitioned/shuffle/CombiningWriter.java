@@ -153,8 +153,7 @@ public final class CombiningWriter implements Receiver {
 
   /**
    * Adds the elements held back to the table: first reading the slots they hash to, all of them
-   * before any is updated, so that their cache misses overlap (one element after another, each
-   * waits for its own; the hourly revenue's yellow stage spent half its time there).
+   * before any is updated, so that their cache misses overlap instead of each waiting for its own.
    */
   private void drain() {
     org.apache.beam.sdk.metrics.MetricsContainer previous = metrics.enter();

@@ -59,11 +59,9 @@ public final class Shuffle {
   Coder<Object> valueCoder;
 
   /**
-   * Makes this keyed shuffle keep its records encoded in byte chunks instead of as objects: for a
-   * GroupByKey in the global window with the default trigger. A million records held as objects are
-   * some fifteen million objects that every young collection of the heap copies until they are
-   * tenured (the hourly revenue's join and its single-file write spent seconds there); as chunks of
-   * a megabyte they are a few arrays, and the grouping reads values only as they are iterated.
+   * Makes this keyed shuffle keep its records encoded in byte chunks instead of as objects (for a
+   * GroupByKey in the global window with the default trigger), so the collector copies a few arrays
+   * instead of millions of objects and values are decoded only as the grouping iterates them.
    */
   public Shuffle compact(Coder<Object> valueCoder) {
     this.valueCoder = ShuffleCoders.inMemory(valueCoder);

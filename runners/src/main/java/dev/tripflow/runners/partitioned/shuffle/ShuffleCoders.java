@@ -1,5 +1,6 @@
 package dev.tripflow.runners.partitioned.shuffle;
 
+import dev.tripflow.spi.ScalarType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,16 +17,14 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
 import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.Row;
 
 /**
  * Coders for records a shuffle keeps in memory, where no other process reads them: a coder tree's
- * row coders are replaced by {@link FlatRowCoder}, the rest kept. Beam's row coder turns every
- * date-time field into a row of its own, built and validated field by field, to encode it; that was
- * a tenth of the hourly revenue's time.
+ * row coders are replaced by {@link FlatRowCoder}, the rest kept, because Beam's row coder turns
+ * every date-time field into a row of its own, built and validated field by field, to encode it.
  */
 public final class ShuffleCoders {
   private ShuffleCoders() {}
@@ -69,28 +68,15 @@ public final class ShuffleCoders {
     private static final int FLAT = 0;
     private static final int DELEGATED = 1;
 
-    private enum Kind {
-      BYTE,
-      INT16,
-      INT32,
-      INT64,
-      FLOAT,
-      DOUBLE,
-      BOOLEAN,
-      STRING,
-      DATE,
-      DATETIME
-    }
-
     private final Schema schema;
     private final Coder<Object> delegate;
-    private final Kind[] kinds;
+    private final ScalarType[] kinds;
     private transient Row.Builder rows;
 
     FlatRowCoder(Schema schema, Coder<Object> delegate) {
       this.schema = schema;
       this.delegate = delegate;
-      this.kinds = new Kind[schema.getFieldCount()];
+      this.kinds = new ScalarType[schema.getFieldCount()];
       for (int i = 0; i < kinds.length; i++) {
         kinds[i] = kindOf(schema.getField(i).getType());
       }
@@ -108,36 +94,10 @@ public final class ShuffleCoders {
       return true;
     }
 
-    private static Kind kindOf(Schema.FieldType t) {
-      switch (t.getTypeName()) {
-        case BYTE:
-          return Kind.BYTE;
-        case INT16:
-          return Kind.INT16;
-        case INT32:
-          return Kind.INT32;
-        case INT64:
-          return Kind.INT64;
-        case FLOAT:
-          return Kind.FLOAT;
-        case DOUBLE:
-          return Kind.DOUBLE;
-        case BOOLEAN:
-          return Kind.BOOLEAN;
-        case STRING:
-          return Kind.STRING;
-        case LOGICAL_TYPE:
-          String id = t.getLogicalType().getIdentifier();
-          if (id.equals(SqlTypes.DATETIME.getIdentifier())) {
-            return Kind.DATETIME;
-          }
-          if (id.equals(SqlTypes.DATE.getIdentifier())) {
-            return Kind.DATE;
-          }
-          return null;
-        default:
-          return null;
-      }
+    /** The field's kind; BYTES and anything not scalar have none. */
+    private static ScalarType kindOf(Schema.FieldType t) {
+      ScalarType k = ScalarType.of(t);
+      return k == ScalarType.BYTES ? null : k;
     }
 
     private boolean ours(Object value) {
@@ -232,6 +192,7 @@ public final class ShuffleCoders {
                   LocalDateTime.of(
                       LocalDate.ofEpochDay(unzigzag(VarInt.decodeLong(in))),
                       LocalTime.ofNanoOfDay(VarInt.decodeLong(in)));
+              case BYTES -> throw new IllegalStateException("BYTES fields are not flat");
             };
       }
       Row.Builder b = rows;
@@ -316,6 +277,7 @@ public final class ShuffleCoders {
                   LocalDateTime.of(
                       LocalDate.ofEpochDay(unzigzag(in.readVarLong())),
                       LocalTime.ofNanoOfDay(in.readVarLong()));
+              case BYTES -> throw new IllegalStateException("BYTES fields are not flat");
             };
       }
       Row.Builder b = rows;

@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cli;
+package dev.tripflow.pipelines.options;
 
 /**
  * A problem with what the user asked for (an option, an input, an output), found before any

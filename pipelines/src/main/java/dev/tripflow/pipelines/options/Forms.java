@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cli;
+package dev.tripflow.pipelines.options;
 
 /** The value forms options declare in {@link Param#regex}, named once. */
 public final class Forms {

@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cli;
+package dev.tripflow.pipelines.options;
 
 import java.beans.Introspector;
 import java.lang.reflect.Method;
@@ -67,7 +67,25 @@ public final class Roles {
     return p == null ? Param.Role.NONE : p.role();
   }
 
-  static String property(Method m) {
+  /**
+   * The value of option {@code name} in {@code options}, read through its getter (a String, a List
+   * of them, or null); how the resolve step reads the values whose roles it handles.
+   */
+  public static Object value(PipelineOptions options, String name) {
+    String cap = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    for (Class<?> iface : options.getClass().getInterfaces()) {
+      try {
+        return iface.getMethod("get" + cap).invoke(options);
+      } catch (NoSuchMethodException e) {
+        // another interface's
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("--" + name, e);
+      }
+    }
+    return null;
+  }
+
+  public static String property(Method m) {
     if (m.getParameterCount() != 0) {
       return null;
     }

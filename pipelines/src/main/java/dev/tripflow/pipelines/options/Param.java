@@ -1,4 +1,4 @@
-package dev.tripflow.pipelines.cli;
+package dev.tripflow.pipelines.options;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -54,8 +54,10 @@ public @interface Param {
   enum Role {
     /** Not a path. */
     NONE,
-    /** Data the run reads: a file, a directory or a glob. */
+    /** Data the run reads: a file, a directory or a glob (one period's, in a scheduled run). */
     INPUT,
+    /** Data the run reads as a template over the run's periods: one glob per period of a range. */
+    PERIOD_INPUTS,
     /** Inputs given as {@code NAME=GLOB} pairs (sql's tables). */
     NAMED_INPUTS,
     /** A single file the run reads besides its data (a model, a lookup, a query). */
