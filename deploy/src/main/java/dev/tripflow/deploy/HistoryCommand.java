@@ -2,8 +2,9 @@ package dev.tripflow.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tripflow.pipelines.cli.Command;
-import dev.tripflow.pipelines.cli.Forms;
-import dev.tripflow.pipelines.cli.Param;
+import dev.tripflow.pipelines.cli.RunSpec;
+import dev.tripflow.pipelines.options.Forms;
+import dev.tripflow.pipelines.options.Param;
 import dev.tripflow.runners.partitioned.UiDefaults;
 import dev.tripflow.runners.partitioned.ui.History;
 import dev.tripflow.runners.partitioned.ui.RunState;
@@ -84,8 +85,8 @@ public final class HistoryCommand implements Command {
   }
 
   @Override
-  public int run(PipelineOptions options, PrintStream out) throws Exception {
-    Options o = options.as(Options.class);
+  public int run(RunSpec run, PrintStream out) throws Exception {
+    Options o = run.options(Options.class);
     History history = new History(Path.of(o.getEventLogDir()));
     if (o.getList()) {
       out.print(table(history.list(), history.dir()));
