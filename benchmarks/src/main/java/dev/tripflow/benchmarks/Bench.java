@@ -2,6 +2,7 @@ package dev.tripflow.benchmarks;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class Bench {
     int threads = 2;
     long timeoutSeconds = 900;
     String heap = "4g";
+    Path html;
     boolean probe;
 
     static Options parse(String[] args) {
@@ -77,6 +79,7 @@ public final class Bench {
             case "threads" -> o.threads = Integer.parseInt(value);
             case "timeout" -> o.timeoutSeconds = Long.parseLong(value);
             case "heap" -> o.heap = value;
+            case "html" -> o.html = Path.of(value);
             default ->
                 throw new IllegalArgumentException(
                     "unknown option --" + name + " (see ./tripflow bench --help)");
@@ -138,6 +141,7 @@ public final class Bench {
           "  --timeout=<seconds>  a run still going then is stopped and reported [default: 900]",
           "  --heap=<size>        -Xmx of every run but the PartitionedRunner's, which gets the"
               + " launcher's 1200m [default: 4g]",
+          "  --html=<file>        also write the table with charts of wall time and memory as HTML",
           "  --probe              only measure how --threads threads add up on this machine:",
           "                       compute and random access to tables, each on one thread and on",
           "                       --threads at once (about 5 s; no data, no runs)",
@@ -227,7 +231,13 @@ public final class Bench {
       }
     }
     System.out.println();
-    System.out.println(table(o, results, checks));
+    String table = table(o, results, checks);
+    System.out.println(table);
+    if (o.html != null) {
+      Files.writeString(
+          o.html, BenchReport.html(o, results, checks, table), StandardCharsets.UTF_8);
+      System.out.println("report with charts: " + o.html.toAbsolutePath());
+    }
     boolean allGood = checks.values().stream().allMatch(c -> !c.startsWith("MISMATCH"));
     return allGood ? 0 : 1;
   }

@@ -108,6 +108,8 @@ final class Processes {
           cmd.add("--partitions=" + options.threads);
           // Each stage's detail and the tasks' CPU time against the process's, in the run's log.
           cmd.add("--verbose");
+          // The runs' event logs stay with the benchmark's work, not in the user's history.
+          cmd.add("--eventLogDir=" + options.work.resolve("history").toAbsolutePath());
         }
         case "FlinkRunner" -> {
           cmd.add("--flinkMaster=[local]");

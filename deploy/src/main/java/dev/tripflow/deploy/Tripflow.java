@@ -22,11 +22,14 @@ public final class Tripflow {
 
   /** Every command, in the order {@code --help} lists them. */
   public static Map<String, Command> commands() {
-    return PipelineCommands.registry(List.of(new ClusterCommand(), new SubmitCommand()));
+    return PipelineCommands.registry(
+        List.of(new ClusterCommand(), new SubmitCommand(), new HistoryCommand()));
   }
 
   public static void main(String[] args) {
     OptionRegistrars.install(args);
+    // The PartitionedRunner's event log and UI name the run by the command line that started it.
+    System.setProperty("tripflow.commandLine", "tripflow " + String.join(" ", args));
     int code = run(args, System.out, System.err);
     System.out.flush();
     System.exit(code);

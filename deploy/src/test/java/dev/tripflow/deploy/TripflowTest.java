@@ -42,16 +42,16 @@ public class TripflowTest {
       assertThat(help, containsString("  " + c + " "));
     }
     assertEquals(
-        List.of("upload", "cluster", "submit", "template"),
+        List.of("upload", "cluster", "submit", "history", "template"),
         new ArrayList<>(Tripflow.commands().keySet())
-            .subList(Tripflow.commands().size() - 4, Tripflow.commands().size()));
+            .subList(Tripflow.commands().size() - 5, Tripflow.commands().size()));
   }
 
   /** Every option the deploy commands declare has its label, example and regex. */
   @Test
   public void deployOptionsDeclareTheirTemplateMetadata() {
     List<String> wrong = new ArrayList<>();
-    for (String name : List.of("cluster", "submit")) {
+    for (String name : List.of("cluster", "submit", "history")) {
       Command c = Tripflow.commands().get(name);
       for (Method m : c.optionsClass().getMethods()) {
         if (m.getDeclaringClass().getName().startsWith("dev.tripflow.deploy.")

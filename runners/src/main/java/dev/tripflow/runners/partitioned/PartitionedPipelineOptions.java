@@ -53,6 +53,36 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
 
   void setExplain(boolean value);
 
+  @Description(
+      "Serve a live web UI of the run on 127.0.0.1 (stage graph, partitions, timeline, metrics,"
+          + " options); false turns it off")
+  @Default.InstanceFactory(UiDefaults.Enabled.class)
+  boolean getUi();
+
+  void setUi(boolean value);
+
+  @Description("Port of the web UI; when it is taken, the next free one (0: any free port)")
+  @Default.Integer(4040)
+  int getUiPort();
+
+  void setUiPort(int value);
+
+  @Description(
+      "Seconds the web UI stays up after the run ends (0: it stops with the run; tripflow history"
+          + " serves the run afterwards)")
+  @Default.Integer(0)
+  int getUiWaitSeconds();
+
+  void setUiWaitSeconds(int value);
+
+  @Description(
+      "Directory of the runs' event logs (JSON lines, one file per run), which tripflow history"
+          + " serves; default ~/.tripflow/history; none writes no event log")
+  @Default.InstanceFactory(UiDefaults.EventLogDir.class)
+  String getEventLogDir();
+
+  void setEventLogDir(String value);
+
   /** The most partitions a run may have: each is a thread and a bucket of every shuffle. */
   int MAX_PARTITIONS = 1024;
 
@@ -78,6 +108,16 @@ public interface PartitionedPipelineOptions extends PipelineOptions {
     if (o.getPreAggregationKeys() < 1 || o.getPreAggregationKeys() > (1 << 24)) {
       throw new IllegalArgumentException(
           "--preAggregationKeys=" + o.getPreAggregationKeys() + ": expected 1 to 16777216");
+    }
+    if (o.getUiPort() < 0 || o.getUiPort() > 65535) {
+      throw new IllegalArgumentException(
+          "--uiPort="
+              + o.getUiPort()
+              + ": expected a port from 1 to 65535 (or 0 for any free one)");
+    }
+    if (o.getUiWaitSeconds() < 0) {
+      throw new IllegalArgumentException(
+          "--uiWaitSeconds=" + o.getUiWaitSeconds() + ": expected 0 or more seconds");
     }
     if (o.getShuffleMemoryMb() < 0) {
       throw new IllegalArgumentException(

@@ -5,7 +5,9 @@ import dev.tripflow.runners.partitioned.exec.SplittableProcess;
 import dev.tripflow.runners.partitioned.plan.Explain;
 import dev.tripflow.runners.partitioned.plan.Plan;
 import dev.tripflow.runners.partitioned.translate.PipelineTranslator;
+import dev.tripflow.runners.partitioned.ui.LiveRun;
 import java.util.List;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
@@ -59,9 +61,33 @@ public final class PartitionedRunner extends PipelineRunner<PipelineResult> {
       System.err.flush();
     }
     Executor executor = new Executor(plan, options, settings(options, partitions));
-    executor.run();
-    return new PartitionedPipelineResult(
-        PipelineResult.State.DONE, executor.metrics, executor.tasksCpuNanos());
+    LiveRun live = liveRun(plan, options, partitions);
+    executor.listener(live.listener());
+    try {
+      executor.run();
+    } catch (RuntimeException | Error e) {
+      live.finished(
+          "FAILED", e, MetricsContainerStepMap.asAttemptedOnlyMetricResults(executor.metrics));
+      throw e;
+    }
+    PartitionedPipelineResult result =
+        new PartitionedPipelineResult(
+            PipelineResult.State.DONE, executor.metrics, executor.tasksCpuNanos());
+    live.finished("DONE", null, result.metrics());
+    return result;
+  }
+
+  /** The run's event log and web UI, as its options ask. */
+  private static LiveRun liveRun(Plan plan, PipelineOptions options, int partitions) {
+    PartitionedPipelineOptions po = options.as(PartitionedPipelineOptions.class);
+    String dir = po.getEventLogDir();
+    return new LiveRun(
+        plan,
+        options,
+        partitions,
+        dir == null || dir.isBlank() || dir.equals("none") ? null : java.nio.file.Path.of(dir),
+        po.getUi() ? po.getUiPort() : -1,
+        po.getUiWaitSeconds());
   }
 
   /**

@@ -49,6 +49,7 @@ public final class Executor {
   private final int maxAttempts;
   final Spill.Budget budget;
   Progress progress;
+  RunListener listener = RunListener.NONE;
 
   /** The settings of a run, from the runner's options. */
   public record Settings(
@@ -86,6 +87,11 @@ public final class Executor {
     }
   }
 
+  /** Tells {@code listener} about the run's stages and tasks as they go. */
+  public void listener(RunListener listener) {
+    this.listener = listener;
+  }
+
   public void run() {
     AtomicInteger threadIds = new AtomicInteger();
     ExecutorService pool =
@@ -100,7 +106,13 @@ public final class Executor {
     progress = new Progress(plan.stages.size(), options.as(ProgressOptions.class).getVerbose());
     try {
       for (Stage stage : plan.stages) {
-        runStage(stage, pool);
+        try {
+          runStage(stage, pool);
+        } catch (RuntimeException e) {
+          listener.stageEnded(stage, e);
+          throw e;
+        }
+        listener.stageEnded(stage, null);
       }
       progress.summary(partitions, processCpuNanos());
     } catch (RuntimeException e) {
@@ -175,6 +187,7 @@ public final class Executor {
           (t, ctx) -> {
             long from = all * t / n;
             long to = all * (t + 1) / n;
+            ctx.materializedIn += to - from;
             progress.in.add(to - from);
             long offset = 0;
             for (ElementBuffer part : parts) {
@@ -204,6 +217,7 @@ public final class Executor {
         }
       }
     }
+    listener.stageStarted(stage, tasks);
     List<Future<Void>> futures = new ArrayList<>(tasks);
     ExecutorCompletionService<Void> completion = new ExecutorCompletionService<>(pool);
     for (int t = 0; t < tasks; t++) {
@@ -347,9 +361,12 @@ public final class Executor {
   private void runWithRetries(Stage stage, int task, int tasks, TaskInput input) {
     for (int attempt = 1; ; attempt++) {
       long cpu = THREADS.getCurrentThreadCpuTime();
+      listener.taskStarted(stage, task, attempt);
+      Task running = new Task(this, stage, task);
+      Throwable failed = null;
       try {
         long start = System.nanoTime();
-        new Task(this, stage, task).run(input);
+        running.run(input);
         if (LOG.isDebugEnabled()) {
           LOG.debug(
               "stage {}/{} partition {} of {}: {} s, CPU {} s",
@@ -362,6 +379,7 @@ public final class Executor {
         }
         return;
       } catch (StepFailedException e) {
+        failed = e;
         String where =
             "stage "
                 + (stage.id() + 1)
@@ -390,8 +408,21 @@ public final class Executor {
           throw new StepFailedException(e.step(), where, e.getCause());
         }
         LOG.warn("{}: {}; retrying", where, e.getMessage());
+      } catch (RuntimeException | Error e) {
+        failed = e;
+        throw e;
       } finally {
-        progress.cpu.add(THREADS.getCurrentThreadCpuTime() - cpu);
+        long used = THREADS.getCurrentThreadCpuTime() - cpu;
+        progress.cpu.add(used);
+        listener.taskEnded(
+            stage,
+            task,
+            attempt,
+            running.elementsIn(),
+            running.elementsOut(),
+            running.spilledBytes(),
+            used,
+            failed);
       }
     }
   }

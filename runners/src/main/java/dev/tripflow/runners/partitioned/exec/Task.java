@@ -224,7 +224,45 @@ final class Task {
   private long inPending;
   private long outPending;
 
+  // Everything this task published, for the run's listener; materializedIn is what a stage over
+  // materialised inputs gave it (counted by the executor, not here).
+  private long inTotal;
+  private long outTotal;
+  long materializedIn;
+
+  long elementsIn() {
+    return inTotal + materializedIn;
+  }
+
+  long elementsOut() {
+    return outTotal;
+  }
+
+  /**
+   * The bytes this task's shuffle writers and materialised outputs spilled: their counters, read
+   * from the task's own metrics (asking creates the counters, so only once the task is over).
+   */
+  long spilledBytes() {
+    java.util.Set<String> steps = new java.util.HashSet<>();
+    for (Step s : stage.steps) {
+      steps.add(s.name);
+      for (PCollection<?> out : s.outputs.values()) {
+        for (Step c : ex.plan.consumersOf(out)) {
+          steps.add(c.name);
+        }
+      }
+    }
+    long bytes = 0;
+    for (String step : steps) {
+      bytes += taskMetrics.getContainer(step).getCounter(Exchanges.SPILLED_BYTES).getCumulative();
+    }
+    return bytes;
+  }
+
   private void publishTally() {
+    inTotal += inPending;
+    outTotal += outPending;
+    ex.listener.taskProgress(stage, task, inTotal + materializedIn, outTotal);
     ex.progress.in.add(inPending);
     ex.progress.out.add(outPending);
     inPending = 0;

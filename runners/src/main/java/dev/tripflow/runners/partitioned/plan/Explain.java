@@ -44,6 +44,53 @@ public final class Explain {
     return b.toString();
   }
 
+  /** An arrow of the stage graph: what stage {@code from} hands to stage {@code to}, and how. */
+  public record Edge(int from, int to, String kind, String how) {}
+
+  /**
+   * The stage graph's arrows, as {@link #of} names them: shuffles (with their exchange),
+   * materialised collections and views a later stage reads.
+   */
+  public static List<Edge> edges(Plan plan) {
+    Set<Edge> edges = new LinkedHashSet<>();
+    for (Stage stage : plan.stages) {
+      for (Step s : stage.steps) {
+        for (PCollection<?> out : s.outputs.values()) {
+          for (Step c : new LinkedHashSet<>(plan.consumersOf(out))) {
+            if (c.kind == Step.Kind.VIEW) {
+              for (Stage reader : plan.stages) {
+                if (reader != stage && readsView(plan, reader, c)) {
+                  edges.add(new Edge(stage.id, reader.id, "view", "side input " + c.name));
+                }
+              }
+            } else if (c.exchange != null) {
+              edges.add(new Edge(stage.id, c.stage.id, "shuffle", c.exchange.description()));
+            } else if (!stage.contains(c)) {
+              edges.add(new Edge(stage.id, c.stage.id, "materialized", out.getName()));
+            }
+          }
+        }
+      }
+    }
+    return new ArrayList<>(edges);
+  }
+
+  private static boolean readsView(Plan plan, Stage stage, Step view) {
+    for (Step s : stage.steps) {
+      for (PCollectionView<?> v : s.sideInputs) {
+        if (plan.views.get(v.getTagInternal()) == view) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** What a stage's tasks read, in a few words: a source, a shuffle, materialised collections. */
+  public static String reads(Plan plan, Stage stage) {
+    return input(plan, stage);
+  }
+
   private static String label(Step s) {
     return String.format("%-14s", s.kind.name().toLowerCase(java.util.Locale.ROOT));
   }
