@@ -133,7 +133,14 @@ public class ReadmeIT {
 
   @Test
   public void everyShellBlockRunsAsWritten() throws Exception {
-    List<ReadmeBlocks.Block> blocks = ReadmeBlocks.read(ROOT.resolve("README.md"));
+    List<ReadmeBlocks.Block> blocks = new ArrayList<>();
+    List<String> pageOf = new ArrayList<>();
+    for (String page : pages()) {
+      for (ReadmeBlocks.Block b : ReadmeBlocks.read(ROOT.resolve(page))) {
+        blocks.add(b);
+        pageOf.add(page);
+      }
+    }
     work = workDirectory();
     Map<String, String> cloud = new LinkedHashMap<>();
     int ran = 0;
@@ -141,10 +148,11 @@ public class ReadmeIT {
     List<String> skipped = new ArrayList<>();
     int counts = 0;
     try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
-      for (ReadmeBlocks.Block b : blocks) {
-        String where = "README block " + b.number() + " (line " + b.line() + ")";
+      for (int i = 0; i < blocks.size(); i++) {
+        ReadmeBlocks.Block b = blocks.get(i);
+        String where = pageOf.get(i) + " block " + b.number() + " (line " + b.line() + ")";
         if (b.skip() != null) {
-          skipped.add(b.number() + " (" + b.skip() + ")");
+          skipped.add(pageOf.get(i) + " " + b.number() + " (" + b.skip() + ")");
           continue;
         }
         cleanups.addAll(b.cleanups());
@@ -186,6 +194,30 @@ public class ReadmeIT {
             + " %d skipped: %s; %d summary counts checked against DuckDB%n",
         blocks.size(), ran, substituted, skipped.size(), skipped, counts);
     assertTrue("the README's summaries were checked", counts >= 20);
+  }
+
+  /**
+   * The README, then the guide pages in the order its table of guides links them; every page of
+   * {@code docs/} must be one of them but the benchmarks, whose commands take the real volume.
+   */
+  static List<String> pages() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+    List<String> pages = new ArrayList<>(List.of("README.md"));
+    Matcher m = Pattern.compile("\\]\\((docs/[a-z-]+\\.md)\\)").matcher(readme);
+    while (m.find()) {
+      if (!pages.contains(m.group(1)) && !m.group(1).equals("docs/benchmarks.md")) {
+        pages.add(m.group(1));
+      }
+    }
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      for (Path p : docs.filter(p -> p.toString().endsWith(".md")).toList()) {
+        String page = "docs/" + p.getFileName();
+        assertTrue(
+            page + " is not linked from the README's guides, so its blocks would not run",
+            pages.contains(page) || page.equals("docs/benchmarks.md"));
+      }
+    }
+    return pages;
   }
 
   /** The lines of a dry run's output (gcloud commands), without the launcher's own. */

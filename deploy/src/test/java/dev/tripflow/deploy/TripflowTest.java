@@ -71,17 +71,30 @@ public class TripflowTest {
     assertEquals(List.of(), wrong);
   }
 
-  /** The README's option tables, the cluster's and submit's included, are the generated ones. */
+  /** The option tables of the README and its guide pages are the generated ones. */
   @Test
   public void readmeOptionTablesAreTheGeneratedOnes() throws Exception {
-    Path readme = Path.of(System.getProperty("user.dir")).getParent().resolve("README.md");
-    String text = Files.readString(readme, StandardCharsets.UTF_8);
-    assertThat(text, containsString("<!-- options: revenue-report -->"));
-    assertThat(text, containsString("<!-- options: submit -->"));
-    assertEquals(
-        "README.md's option tables differ from the declarations:"
-            + " run ./tripflow template --readme=README.md",
-        Templates.rewriteTables(text, Tripflow.commands()),
-        text);
+    Path root = Path.of(System.getProperty("user.dir")).getParent();
+    List<Path> pages = new java.util.ArrayList<>(List.of(root.resolve("README.md")));
+    try (java.util.stream.Stream<Path> docs = Files.list(root.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    StringBuilder all = new StringBuilder();
+    for (Path page : pages) {
+      String text = Files.readString(page, StandardCharsets.UTF_8);
+      all.append(text);
+      String name = root.relativize(page).toString();
+      assertEquals(
+          name
+              + "'s option tables differ from the declarations: run ./tripflow template --readme="
+              + name,
+          Templates.rewriteTables(text, Tripflow.commands()),
+          text);
+    }
+    for (String command : Tripflow.commands().keySet()) {
+      if (!command.equals("template")) {
+        assertThat(all.toString(), containsString("<!-- options: " + command + " -->"));
+      }
+    }
   }
 }
