@@ -33,9 +33,9 @@ import org.junit.rules.TemporaryFolder;
 /**
  * The slim job jars, submitted the ways Flink and Spark users submit: to a Flink cluster through
  * the REST API ({@code /jars/upload}, {@code /jars/:id/run}) and Flink's CLI front end ({@code
- * flink run}), and with {@code tripflow submit flink}; to a Spark cluster with {@code
- * spark-submit}. The clusters run on the engines' own jars only, as real ones do, and every output
- * must equal the PartitionedRunner's.
+ * flink run}; ClusterIT covers {@code tripflow submit flink}, which stages it); to a Spark cluster
+ * with {@code spark-submit}. The clusters run on the engines' own jars only, as real ones do, and
+ * every output must equal the PartitionedRunner's.
  */
 public class JobJarsIT {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -108,7 +108,7 @@ public class JobJarsIT {
     }
   }
 
-  /** The Flink job jar through the REST API, the CLI front end and 'tripflow submit flink'. */
+  /** The Flink job jar through the REST API and the CLI front end. */
   @Test
   public void flinkJobJarSubmittedThroughRestAndCli() throws Exception {
     int port = freePort();
@@ -160,22 +160,6 @@ public class JobJarsIT {
       String out = run(cmd, Map.of("FLINK_CONF_DIR", dir.resolve("conf").toString()));
       assertTrue(out, out.contains("rows written"));
       OutputRows.assertSame("revenue-report through flink run", local, OutputRows.of(cli));
-
-      // 'tripflow submit flink' stages the Flink job jar rather than the bundled jar.
-      Path submitted = TMP.getRoot().toPath().resolve("flink-submit");
-      String submit =
-          run(
-              bundled(
-                  "submit",
-                  "flink",
-                  "--flinkMaster=127.0.0.1:" + port,
-                  "revenue-report",
-                  "--sampleData=" + data,
-                  "--output=" + submitted,
-                  "--parallelism=2"),
-              Map.of());
-      assertTrue(submit, submit.contains("tripflow-flink-job.jar"));
-      OutputRows.assertSame("revenue-report through submit flink", local, OutputRows.of(submitted));
     } finally {
       run(bundled("cluster", "stop", "--clusterDir=" + dir), Map.of());
     }
