@@ -33,7 +33,7 @@ public final class EngineJob {
     if (code != 0) {
       throw new IllegalStateException(
           "tripflow "
-              + String.join(" ", args.length > 0 ? args[0] : "")
+              + (args.length > 0 ? args[0] : "")
               + " failed with exit code "
               + code
               + " (its error is printed above)");
