@@ -114,7 +114,8 @@ public class ClusterIT {
       assertTrue(
           submit,
           submit.contains("submitting revenue-report to the Flink ")
-              && submit.contains(" cluster at 127.0.0.1:" + port + "\n"));
+              && submit.contains(
+                  " cluster at 127.0.0.1:" + port + ", with tripflow-flink-job.jar"));
       OutputRows.assertSame(
           "revenue-report through submit flink", local("revenue-report"), OutputRows.of(submitted));
 

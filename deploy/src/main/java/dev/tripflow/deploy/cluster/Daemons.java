@@ -1,5 +1,6 @@
 package dev.tripflow.deploy.cluster;
 
+import dev.tripflow.deploy.artifacts.BuildArtifacts;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,28 +23,44 @@ import java.util.stream.Stream;
  */
 final class Daemons {
   private final Path dir;
+  private final String engine;
+  private final Path lib;
   private String classpath;
 
-  Daemons(Path dir) {
+  /**
+   * @param engine {@code flink} or {@code spark}: whose jars the daemons run on
+   * @param lib where in the cluster directory those jars go (Flink's {@code lib}, Spark's {@code
+   *     SPARK_HOME/jars})
+   */
+  Daemons(Path dir, String engine, Path lib) {
     this.dir = dir;
+    this.engine = engine;
+    this.lib = lib;
   }
 
   /**
-   * The classpath the daemons run on. Run from the bundled jar, that jar is copied into the
-   * cluster's {@code lib} directory first, so that rebuilding tripflow while the cluster runs never
-   * changes the classes under its JVMs; otherwise this JVM's classpath.
+   * The classpath the daemons run on: the engine's own jars, as its distribution has them and
+   * without tripflow's, copied (hard-linked where possible) into the cluster's directory so that
+   * rebuilding tripflow while the cluster runs never changes the classes under its JVMs. Outside a
+   * tripflow source tree (tests in one JVM), this JVM's classpath.
    */
   String classpath() throws IOException {
     if (classpath == null) {
-      Optional<Path> jar = bundledJar();
-      if (jar.isPresent()) {
-        Path lib = dir.resolve("lib");
+      Optional<Path> jars = BuildArtifacts.engineJars(engine);
+      if (jars.isPresent()) {
+        ClusterCommand.deleteTree(lib);
         Files.createDirectories(lib);
-        Path copy = lib.resolve(jar.get().getFileName());
-        Path tmp = lib.resolve(jar.get().getFileName() + ".tmp");
-        Files.copy(jar.get(), tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        classpath = copy.toString();
+        List<String> entries = new ArrayList<>();
+        for (Path jar : BuildArtifacts.jarsIn(jars.get())) {
+          Path copy = lib.resolve(jar.getFileName());
+          try {
+            Files.createLink(copy, jar);
+          } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(jar, copy);
+          }
+          entries.add(copy.toString());
+        }
+        classpath = String.join(File.pathSeparator, entries);
       } else {
         classpath = System.getProperty("java.class.path");
       }
@@ -262,13 +279,5 @@ final class Daemons {
         .command()
         .filter(c -> c.endsWith("java"))
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-  }
-
-  /** The bundled jar when tripflow runs from it ({@code java -jar}: the classpath is that jar). */
-  static Optional<Path> bundledJar() {
-    String cp = System.getProperty("java.class.path");
-    return cp.endsWith(".jar") && !cp.contains(File.pathSeparator)
-        ? Optional.of(Path.of(cp))
-        : Optional.empty();
   }
 }

@@ -16,11 +16,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Flink standalone session cluster on 127.0.0.1, run from Flink's own jars (those the bundled jar
- * carries for the FlinkRunner): one JobManager ({@code StandaloneSessionClusterEntrypoint}) and N
- * TaskManagers ({@code TaskManagerRunner}), each its own background JVM, configured by a {@code
- * conf/config.yaml} under the cluster directory and sized the way Flink's start scripts size them
- * ({@code BashJavaUtils}).
+ * A Flink standalone session cluster on 127.0.0.1, run from Flink's own jars (a distribution's
+ * {@code lib/}, copied into the cluster directory's {@code lib}): one JobManager ({@code
+ * StandaloneSessionClusterEntrypoint}) and N TaskManagers ({@code TaskManagerRunner}), each its own
+ * background JVM, configured by a {@code conf/config.yaml} under the cluster directory and sized
+ * the way Flink's start scripts size them ({@code BashJavaUtils}).
  */
 final class FlinkCluster implements LocalCluster {
   static final String JOB_MANAGER = "jobmanager";
@@ -38,7 +38,7 @@ final class FlinkCluster implements LocalCluster {
   FlinkCluster(ClusterCommand.Options o, Path dir) {
     this.o = o;
     this.dir = dir;
-    this.daemons = new Daemons(dir);
+    this.daemons = new Daemons(dir, "flink", dir.resolve("lib"));
     this.restPort = o.getWebUiPort() > 0 ? o.getWebUiPort() : 8081;
   }
 

@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Spark 3.5 standalone cluster on 127.0.0.1 from Spark's own jars (those the bundled jar carries
- * for the SparkRunner): a {@code Master} and N {@code Worker}s as background JVMs. A worker starts
- * executors from {@code SPARK_HOME/jars}; the cluster directory's {@code spark-home/jars} holds the
- * same jars tripflow runs on, so no Spark distribution is needed.
+ * A Spark 3.5 standalone cluster on 127.0.0.1 from Spark's own jars: a {@code Master} and N {@code
+ * Worker}s as background JVMs. A worker starts executors from {@code SPARK_HOME/jars}; the cluster
+ * directory's {@code spark-home/jars} holds Spark's jars as a distribution's {@code jars/} does
+ * (none of tripflow's), so no Spark distribution is needed and a job brings its own code.
  */
 final class SparkCluster implements LocalCluster {
   static final String MASTER = "master";
@@ -33,7 +33,7 @@ final class SparkCluster implements LocalCluster {
   SparkCluster(ClusterCommand.Options o, Path dir) {
     this.o = o;
     this.dir = dir;
-    this.daemons = new Daemons(dir);
+    this.daemons = new Daemons(dir, "spark", dir.resolve("spark-home").resolve("jars"));
     this.uiPort = o.getWebUiPort() > 0 ? o.getWebUiPort() : 8080;
     this.masterPort = o.getMasterPort() > 0 ? o.getMasterPort() : 7077;
   }

@@ -4,11 +4,11 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
+import dev.tripflow.deploy.artifacts.BuildArtifacts;
 import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,9 +17,10 @@ import java.util.HexFormat;
 import java.util.Locale;
 
 /**
- * The bundled jar a job runs from, and its copy in Cloud Storage: {@code
- * <bucket>/tripflow/jars/tripflow-<hash>.jar}, named by the first 16 hex digits of the jar's
- * SHA-256, so that a jar is uploaded once and every later submit of the same build reuses it.
+ * The jar a Dataproc job runs from (the engine's slim job jar, or a given one), and its copy in
+ * Cloud Storage: {@code <bucket>/tripflow/jars/tripflow-<hash>.jar}, named by the first 16 hex
+ * digits of the jar's SHA-256, so that a jar is uploaded once and every later submit of the same
+ * build reuses it.
  */
 final class BundledJar {
   final Path file;
@@ -30,8 +31,11 @@ final class BundledJar {
     this.hash = hash;
   }
 
-  /** The jar at {@code given}, or (null) the jar this process runs from. */
-  static BundledJar locate(String given) throws IOException {
+  /**
+   * The jar at {@code given}, or (null) the slim job jar of {@code engine} ({@code spark} or {@code
+   * flink}) that this build made.
+   */
+  static BundledJar locate(String given, String engine) throws IOException {
     Path file;
     if (given != null) {
       file = Path.of(given);
@@ -39,27 +43,9 @@ final class BundledJar {
         throw new UsageException("--jar=" + given + ": no such file");
       }
     } else {
-      file = runningJar();
-      if (file == null) {
-        throw new UsageException(
-            "tripflow does not run from its bundled jar here; pass"
-                + " --jar=deploy/target/tripflow-bundled.jar");
-      }
+      file = BuildArtifacts.jobJar(engine);
     }
     return new BundledJar(file, sha256(file).substring(0, 16));
-  }
-
-  private static Path runningJar() {
-    try {
-      var source = BundledJar.class.getProtectionDomain().getCodeSource();
-      if (source == null) {
-        return null;
-      }
-      Path p = Path.of(source.getLocation().toURI());
-      return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      return null;
-    }
   }
 
   static String sha256(Path file) throws IOException {

@@ -34,10 +34,11 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * {@code tripflow submit dataproc}: runs a tripflow command as a Dataproc job. The bundled jar is
- * staged in Cloud Storage (once per build), then submitted through the Dataproc jobs API as a Spark
- * job (SparkRunner) or a Flink job (FlinkRunner) whose main jar it is and whose arguments are the
- * command line; the command then follows the job to its end.
+ * {@code tripflow submit dataproc}: runs a tripflow command as a Dataproc job. The engine's slim
+ * job jar (Spark or Flink left to the cluster) is staged in Cloud Storage (once per build), then
+ * submitted through the Dataproc jobs API as a Spark job (SparkRunner) or a Flink job (FlinkRunner)
+ * whose main jar it is and whose arguments are the command line; the command then follows the job
+ * to its end.
  */
 final class DataprocTarget {
   static final String NAME = "dataproc";
@@ -67,7 +68,7 @@ final class DataprocTarget {
     void setRegion(String value);
 
     @Description(
-        "gs://bucket[/prefix] to stage the bundled jar in (as tripflow/jars/tripflow-HASH.jar;"
+        "gs://bucket[/prefix] to stage the job jar in (as tripflow/jars/tripflow-HASH.jar;"
             + " a jar already there is reused)")
     @Validation.Required
     @Param(
@@ -102,10 +103,12 @@ final class DataprocTarget {
 
     void setAsync(boolean value);
 
-    @Description("The bundled jar to submit; default: the jar tripflow runs from")
+    @Description(
+        "The jar to submit; default: this build's job jar for --engine"
+            + " (job-jars/ENGINE/target/tripflow-ENGINE-job.jar)")
     @Param(
         label = "Jar to submit",
-        example = "deploy/target/tripflow-bundled.jar",
+        example = "job-jars/spark/target/tripflow-spark-job.jar",
         regex = Forms.PATH,
         form = Forms.PATH_FORM,
         role = Param.Role.PATH)
@@ -168,7 +171,7 @@ final class DataprocTarget {
     args.addAll(line.jobArgs());
     SubmitCommand.validateJob(line, args.subList(1, args.size()));
 
-    BundledJar jar = BundledJar.locate(o.getJar());
+    BundledJar jar = BundledJar.locate(o.getJar(), engine);
     String object = jar.objectName(prefix);
     String jarUri = "gs://" + bucket + "/" + object;
 

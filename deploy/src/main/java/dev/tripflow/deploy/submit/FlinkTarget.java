@@ -2,6 +2,7 @@ package dev.tripflow.deploy.submit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tripflow.deploy.artifacts.BuildArtifacts;
 import dev.tripflow.pipelines.PipelineCommands;
 import dev.tripflow.pipelines.options.UsageException;
 import java.io.IOException;
@@ -10,16 +11,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code tripflow submit flink --flinkMaster=HOST:PORT}: runs a tripflow command on any Flink
  * cluster, through the FlinkRunner pointed at the cluster's REST address. The address is checked
  * first (its {@code /config} must answer), then the command runs in this process, as {@code
- * tripflow <command> --runner=FlinkRunner --flinkMaster=HOST:PORT} would: the client stages the
- * bundled jar with the job.
+ * tripflow <command> --runner=FlinkRunner --flinkMaster=HOST:PORT} would, except that the client
+ * stages the slim Flink job jar (tripflow-flink-job.jar) with the job instead of the bundled jar.
  */
 final class FlinkTarget {
   static final String NAME = "flink";
@@ -80,9 +84,18 @@ final class FlinkTarget {
     args.add(line.command());
     args.add("--runner=FlinkRunner");
     args.add("--flinkMaster=" + master);
+    // The client uploads the slim job jar, not the bundled one it runs from: the cluster has Flink.
+    Path jobJar = BuildArtifacts.jobJar("flink");
+    args.add("--filesToStage=" + jobJar);
     args.addAll(line.jobArgs());
-    out.println(
-        "submitting " + line.command() + " to the Flink " + version + " cluster at " + master);
+    out.printf(
+        Locale.ROOT,
+        "submitting %s to the Flink %s cluster at %s, with %s (%.0f MB)%n",
+        line.command(),
+        version,
+        master,
+        jobJar.getFileName(),
+        Files.size(jobJar) / 1e6);
     out.flush();
     return PipelineCommands.run(args.toArray(new String[0]), out, err);
   }

@@ -1,7 +1,6 @@
 package dev.tripflow.pipelines.cli;
 
 import org.apache.beam.runners.spark.SparkPipelineOptions;
-import org.apache.beam.runners.spark.SparkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Settings a command needs to submit to a cluster started by {@code tripflow cluster start}. */
@@ -14,7 +13,8 @@ final class ClusterRunners {
    * already set as a system property.
    */
   static void apply(PipelineOptions options) {
-    if (options.getRunner() != SparkRunner.class) {
+    // By name: the Flink job jar has no Spark runner, and this runs for every command line.
+    if (!options.getRunner().getName().equals("org.apache.beam.runners.spark.SparkRunner")) {
       return;
     }
     String master = options.as(SparkPipelineOptions.class).getSparkMaster();

@@ -157,6 +157,11 @@ public final class Outputs {
     }
     try (RunProgress progress = RunProgress.start(pipeline.getOptions())) {
       PipelineResult result = pipeline.run();
+      if (detached(result)) {
+        // Submitted through Flink's REST API: the job commits its outputs as its last step, and
+        // its status cannot be followed from here.
+        return result;
+      }
       PipelineResult.State state = result.waitUntilFinish();
       if (state != null && state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the job ended " + state + ", not DONE");
@@ -170,6 +175,18 @@ public final class Outputs {
       }
       throw e;
     }
+  }
+
+  /**
+   * Whether the runner handed the job to a cluster without following it: Flink's detached result,
+   * as a command run by the REST API's {@code /jars/:id/run} gets (by name: Flink is optional).
+   */
+  public static boolean detached(PipelineResult result) {
+    return result != null
+        && result
+            .getClass()
+            .getName()
+            .equals("org.apache.beam.runners.flink.FlinkDetachedRunnerResult");
   }
 
   /** The rows of a committed output, from its manifest. */

@@ -31,7 +31,7 @@ public final class RunSummary {
 
   /** The value of counter {@code name}, summed over steps; 0 when the runner reported none. */
   public long counter(String name) {
-    if (result == null) {
+    if (result == null || Outputs.detached(result)) {
       return 0;
     }
     try {
@@ -69,6 +69,10 @@ public final class RunSummary {
    * about the files, whatever the runner's counters say.
    */
   public RunSummary outputLine(String label, String output, String detail) {
+    if (Outputs.detached(result)) {
+      lines.add(new String[] {label, "(when the job ends)", detail});
+      return this;
+    }
     try {
       return line(label, Outputs.rows(output), detail);
     } catch (java.io.IOException e) {
@@ -83,6 +87,17 @@ public final class RunSummary {
 
   /** Prints the summary with the elapsed wall time. */
   public void print(PrintStream out, Duration elapsed, String runner) {
+    if (Outputs.detached(result)) {
+      out.printf(
+          Locale.ROOT,
+          "%s submitted to the cluster in %.1f s on %s (detached: the job commits its outputs"
+              + " when it ends)%n",
+          command,
+          elapsed.toMillis() / 1000.0,
+          runner);
+      lines.clear();
+      return;
+    }
     out.printf(
         Locale.ROOT, "%s finished in %.1f s on %s%n", command, elapsed.toMillis() / 1000.0, runner);
     int w0 = 0;
