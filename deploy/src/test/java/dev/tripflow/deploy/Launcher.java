@@ -40,7 +40,7 @@ final class Launcher {
 
     /**
      * Asserts the exit code and an error of exactly one line (besides the runner's timestamped
-     * progress log of a job that began), and returns that line.
+     * progress log and the web UI's address of a job that began), and returns that line.
      */
     String fails(int expected) {
       assertEquals(both(), expected, code);
@@ -48,6 +48,7 @@ final class Launcher {
           err.strip()
               .lines()
               .filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d (INFO|WARN) .*"))
+              .filter(l -> !l.startsWith("tripflow: UI at http://127.0.0.1:"))
               .toList();
       assertEquals("one line: " + both(), 1, lines.size());
       return lines.get(0);
