@@ -15,13 +15,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipFile;
@@ -55,6 +58,7 @@ public class JobJarsIT {
 
   private static Path data;
   private static List<List<Object>> local;
+  private static List<List<Object>> localSql;
 
   @BeforeClass
   public static void generate() throws Exception {
@@ -68,6 +72,15 @@ public class JobJarsIT {
     Path out = TMP.getRoot().toPath().resolve("local");
     run(bundled("revenue-report", "--sampleData=" + data, "--output=" + out), Map.of());
     local = OutputRows.of(out);
+    // Beam SQL with Calcite is in each job jar (and its JDBC shell's DirectRunner is not)
+    Path sql = TMP.getRoot().toPath().resolve("local-sql");
+    run(bundled(sqlArgs(sql).toArray(String[]::new)), Map.of());
+    localSql = OutputRows.of(sql);
+  }
+
+  /** The course's SQL variant of the hourly revenue: Beam SQL, Calcite and its generated code. */
+  private static List<String> sqlArgs(Path output) {
+    return List.of("hourly-revenue", "--style=sql", "--sampleData=" + data, "--output=" + output);
   }
 
   /** Neither job jar carries an engine: Flink's, Spark's and Scala's classes are the cluster's. */
@@ -105,6 +118,42 @@ public class JobJarsIT {
         boolean hadoop = zip.getEntry("org/apache/hadoop/conf/Configuration.class") != null;
         assertEquals(jar + " holds Hadoop", jar.equals(FLINK_JOB), hadoop);
       }
+    }
+  }
+
+  /**
+   * spark-submit puts Spark's jars/ ahead of the job jar, so a class both hold always loads from
+   * jars/: the Spark job jar leaves such libraries to the cluster, but for the few it needs in a
+   * newer release with classes Spark's copy lacks.
+   */
+  @Test
+  public void sparkJobJarLeavesSparksLibrariesToSpark() throws Exception {
+    Path jars =
+        Path.of(System.getProperty("tripflow.sparkJars", "../cluster-engines/spark/target/jars"));
+    Set<String> spark = new HashSet<>();
+    try (DirectoryStream<Path> all = Files.newDirectoryStream(jars, "*.jar")) {
+      for (Path jar : all) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+          zip.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class")).forEach(spark::add);
+        }
+      }
+    }
+    assertTrue(jars + " is empty", spark.size() > 10000);
+    List<String> kept =
+        List.of(
+            "com/google/protobuf/", // 3.25 for the Google clients; Spark has 3.19
+            "org/apache/commons/lang3/",
+            "com/codahale/metrics/",
+            "javax/annotation/");
+    try (ZipFile zip = new ZipFile(SPARK_JOB.toFile())) {
+      List<String> shadowed =
+          zip.stream()
+              .map(e -> e.getName())
+              .filter(spark::contains)
+              .filter(n -> kept.stream().noneMatch(n::startsWith))
+              .limit(10)
+              .toList();
+      assertTrue("classes Spark's jars/ hold: " + shadowed, shadowed.isEmpty());
     }
   }
 
@@ -160,6 +209,15 @@ public class JobJarsIT {
       String out = run(cmd, Map.of("FLINK_CONF_DIR", dir.resolve("conf").toString()));
       assertTrue(out, out.contains("rows written"));
       OutputRows.assertSame("revenue-report through flink run", local, OutputRows.of(cli));
+
+      Path sql = TMP.getRoot().toPath().resolve("flink-sql");
+      cmd = new ArrayList<>(List.of(java(), "-Xmx1g", "-cp", dir + "/lib/*"));
+      cmd.addAll(List.of("org.apache.flink.client.cli.CliFrontend", "run", FLINK_JOB.toString()));
+      cmd.addAll(sqlArgs(sql));
+      cmd.add("--parallelism=2");
+      run(cmd, Map.of("FLINK_CONF_DIR", dir.resolve("conf").toString()));
+      OutputRows.assertSame(
+          "hourly-revenue --style=sql through flink run", localSql, OutputRows.of(sql));
     } finally {
       run(bundled("cluster", "stop", "--clusterDir=" + dir), Map.of());
     }
@@ -202,8 +260,15 @@ public class JobJarsIT {
       String out = run(cmd, Map.of("SPARK_HOME", dir.resolve("spark-home").toString()));
       assertTrue(out, out.contains("rows written"));
       OutputRows.assertSame("revenue-report through spark-submit", local, OutputRows.of(report));
+
+      Path sql = TMP.getRoot().toPath().resolve("spark-sql");
+      cmd = new ArrayList<>(cmd.subList(0, cmd.indexOf(SPARK_JOB.toString()) + 1));
+      cmd.addAll(sqlArgs(sql));
+      run(cmd, Map.of("SPARK_HOME", dir.resolve("spark-home").toString()));
+      OutputRows.assertSame(
+          "hourly-revenue --style=sql through spark-submit", localSql, OutputRows.of(sql));
       JsonNode state = get(ui, "/json/");
-      assertEquals(state.toString(), 1, state.path("completedapps").size());
+      assertEquals(state.toString(), 2, state.path("completedapps").size());
     } finally {
       run(bundled("cluster", "stop", "--engine=spark", "--clusterDir=" + dir), Map.of());
     }

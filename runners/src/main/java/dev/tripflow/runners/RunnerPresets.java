@@ -5,7 +5,6 @@ import dev.tripflow.runners.partitioned.PartitionedRunner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -28,7 +27,8 @@ public final class RunnerPresets {
    */
   public static List<String> defaults(Class<?> runner, Set<String> given) {
     List<String> args = new ArrayList<>();
-    if (runner == DirectRunner.class) {
+    // by name: the engines' job jars run without the DirectRunner
+    if (runner.getName().equals("org.apache.beam.runners.direct.DirectRunner")) {
       for (String check : List.of("enforceImmutability", "enforceEncodability")) {
         if (!given.contains(check)) {
           args.add("--" + check + "=false");
