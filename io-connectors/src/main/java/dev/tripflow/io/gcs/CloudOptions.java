@@ -2,6 +2,7 @@ package dev.tripflow.io.gcs;
 
 import java.util.List;
 import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Hidden;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
 
@@ -18,6 +19,17 @@ public interface CloudOptions extends PipelineOptions {
   String getServiceAccountKey();
 
   void setServiceAccountKey(String value);
+
+  /**
+   * Beam's {@code --gcsEndpoint}, carried to the workers: Beam does not serialize its own, so a
+   * cluster's workers would reach storage.googleapis.com instead. Set from {@code --gcsEndpoint}
+   * when a command's options are resolved ({@link GcsEndpointOnWorkers}); not an option to give.
+   */
+  @Hidden
+  @Description("Beam's --gcsEndpoint as the workers see it (set from --gcsEndpoint)")
+  String getWorkerGcsEndpoint();
+
+  void setWorkerGcsEndpoint(String value);
 
   /** Registers {@link CloudOptions} with Beam, so every command accepts them. */
   final class Registrar implements PipelineOptionsRegistrar {

@@ -103,6 +103,7 @@ public final class ResolveOptions {
     } catch (java.io.IOException e) {
       throw new UsageException(who + ": --serviceAccountKey=" + e.getMessage());
     }
+    dev.tripflow.io.gcs.GcsEndpointOnWorkers.carry(options);
     return RunSpec.of(who, lineOf(values), given, periods, split, pathsOf(type, options), options);
   }
 
