@@ -6,6 +6,8 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tripflow.pipelines.OutputRows;
+import dev.tripflow.testing.LoopbackBigQuery;
+import dev.tripflow.testing.LoopbackGcs;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,7 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.ZipFile;
+import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -37,8 +41,9 @@ import org.junit.rules.TemporaryFolder;
  * The slim job jars, submitted the ways Flink and Spark users submit: to a Flink cluster through
  * the REST API ({@code /jars/upload}, {@code /jars/:id/run}) and Flink's CLI front end ({@code
  * flink run}; ClusterIT covers {@code tripflow submit flink}, which stages it); to a Spark cluster
- * with {@code spark-submit}. The clusters run on the engines' own jars only, as real ones do, and
- * every output must equal the PartitionedRunner's.
+ * with {@code spark-submit}. The clusters run on the engines' own jars only, as real ones do; one
+ * run per engine reads GCS and loads BigQuery (the loopback servers) as a Dataproc job does; every
+ * output, files and table alike, must equal the PartitionedRunner's.
  */
 public class JobJarsIT {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -56,9 +61,14 @@ public class JobJarsIT {
           System.getProperty(
               "tripflow.sparkJobJar", "../job-jars/spark/target/tripflow-spark-job.jar"));
 
+  private static final String PROJECT = "tripflow-test";
+
   private static Path data;
   private static List<List<Object>> local;
   private static List<List<Object>> localSql;
+  private static LoopbackGcs gcs;
+  private static LoopbackBigQuery bq;
+  private static Path key;
 
   @BeforeClass
   public static void generate() throws Exception {
@@ -76,6 +86,53 @@ public class JobJarsIT {
     Path sql = TMP.getRoot().toPath().resolve("local-sql");
     run(bundled(sqlArgs(sql).toArray(String[]::new)), Map.of());
     localSql = OutputRows.of(sql);
+
+    // What a Dataproc job reads and writes: the sample's Parquet on (loopback) GCS, a BigQuery
+    // dataset, and a service-account key every worker loads.
+    gcs = LoopbackGcs.start(0).createBucket("taxi");
+    bq = LoopbackBigQuery.start(0, gcs).createDataset(PROJECT, "taxi");
+    key = gcs.writeServiceAccountKey(TMP.newFile("key.json").toPath(), "job@tripflow-test.iam");
+    Path pq = data.resolve("pq");
+    try (Stream<Path> files = Files.walk(pq)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+        gcs.write("taxi", "pq/" + pq.relativize(f), Files.readAllBytes(f));
+      }
+    }
+  }
+
+  @AfterClass
+  public static void stopCloud() {
+    if (bq != null) {
+      bq.close();
+    }
+    if (gcs != null) {
+      gcs.close();
+    }
+  }
+
+  /**
+   * revenue-report as a Dataproc job runs it: Parquet from gs://, the report loaded into BigQuery,
+   * the credentials a key file.
+   */
+  private static List<String> cloudReportArgs(String table) {
+    return List.of(
+        "revenue-report",
+        "--inputGreen=gs://taxi/pq/green/*/*/*.parquet",
+        "--inputYellow=gs://taxi/pq/yellow/*/*/*.parquet",
+        "--bigQueryTable=" + PROJECT + ":taxi." + table,
+        "--project=" + PROJECT,
+        "--tempLocation=gs://taxi/tmp",
+        "--serviceAccountKey=" + key,
+        "--gcsEndpoint=" + gcs.beamEndpoint(),
+        "--bigQueryEndpoint=" + bq.endpoint());
+  }
+
+  private static void assertTableSame(String who, String table) throws Exception {
+    OutputRows.assertSame(
+        who,
+        local,
+        OutputRows.ofBigQuery(
+            bq, PROJECT, "taxi", table, TMP.getRoot().toPath().resolve("bq-" + table)));
   }
 
   /** The course's SQL variant of the hourly revenue: Beam SQL, Calcite and its generated code. */
@@ -194,21 +251,17 @@ public class JobJarsIT {
       assertEquals("FINISHED", awaitJob(port, jobId));
       OutputRows.assertSame("revenue-report through Flink's REST API", local, OutputRows.of(rest));
 
-      // The CLI front end ('flink run'), on the cluster's own jars and configuration.
+      // The CLI front end ('flink run'), on the cluster's own jars and configuration: the job as
+      // Dataproc would run it, from GCS into BigQuery and a local report.
       Path cli = TMP.getRoot().toPath().resolve("flink-cli");
       List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx1g", "-cp", dir + "/lib/*"));
-      cmd.addAll(
-          List.of(
-              "org.apache.flink.client.cli.CliFrontend",
-              "run",
-              FLINK_JOB.toString(),
-              "revenue-report",
-              "--sampleData=" + data,
-              "--output=" + cli,
-              "--parallelism=2"));
+      cmd.addAll(List.of("org.apache.flink.client.cli.CliFrontend", "run", FLINK_JOB.toString()));
+      cmd.addAll(cloudReportArgs("flink_report"));
+      cmd.addAll(List.of("--output=" + cli, "--parallelism=2"));
       String out = run(cmd, Map.of("FLINK_CONF_DIR", dir.resolve("conf").toString()));
-      assertTrue(out, out.contains("rows written"));
+      assertTrue(out, out.contains("rows loaded"));
       OutputRows.assertSame("revenue-report through flink run", local, OutputRows.of(cli));
+      assertTableSame("revenue-report from flink run into BigQuery", "flink_report");
 
       Path sql = TMP.getRoot().toPath().resolve("flink-sql");
       cmd = new ArrayList<>(List.of(java(), "-Xmx1g", "-cp", dir + "/lib/*"));
@@ -253,13 +306,17 @@ public class JobJarsIT {
               "spark.driver.host=127.0.0.1",
               "--class",
               "dev.tripflow.jobs.spark.SparkJob",
-              SPARK_JOB.toString(),
-              "revenue-report",
-              "--sampleData=" + data,
-              "--output=" + report));
+              SPARK_JOB.toString()));
+      // the job as Dataproc would run it: from GCS into BigQuery and a gs:// report
+      cmd.addAll(cloudReportArgs("spark_report"));
+      cmd.add("--output=gs://taxi/spark-report");
       String out = run(cmd, Map.of("SPARK_HOME", dir.resolve("spark-home").toString()));
-      assertTrue(out, out.contains("rows written"));
-      OutputRows.assertSame("revenue-report through spark-submit", local, OutputRows.of(report));
+      assertTrue(out, out.contains("rows loaded"));
+      OutputRows.assertSame(
+          "revenue-report through spark-submit",
+          local,
+          OutputRows.ofGcs(gcs, "taxi", "spark-report", report));
+      assertTableSame("revenue-report from spark-submit into BigQuery", "spark_report");
 
       Path sql = TMP.getRoot().toPath().resolve("spark-sql");
       cmd = new ArrayList<>(cmd.subList(0, cmd.indexOf(SPARK_JOB.toString()) + 1));

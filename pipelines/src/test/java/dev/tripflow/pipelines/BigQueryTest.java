@@ -4,11 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tripflow.testing.LoopbackBigQuery;
 import dev.tripflow.testing.LoopbackGcs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +23,6 @@ import org.junit.rules.TemporaryFolder;
  */
 public class BigQueryTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PROJECT = "tripflow-test";
 
   private static LoopbackGcs gcs;
@@ -59,39 +55,10 @@ public class BigQueryTest {
     return all.toArray(new String[0]);
   }
 
-  /** A BigQuery table's rows as Parquet, converted by DuckDB using the table's column types. */
-  private static Path asParquet(String table) throws Exception {
-    JsonNode resource = bq.table(PROJECT, "taxi", table);
-    List<String> columns = new ArrayList<>();
-    for (JsonNode f : resource.path("schema").path("fields")) {
-      String type =
-          switch (f.path("type").asText()) {
-            case "INTEGER" -> "BIGINT";
-            case "FLOAT" -> "DOUBLE";
-            case "DATETIME" -> "TIMESTAMP";
-            case "BOOLEAN" -> "BOOLEAN";
-            default -> "VARCHAR";
-          };
-      columns.add("'" + f.path("name").asText() + "': '" + type + "'");
-    }
-    Path json = TMP.newFile(table + ".json").toPath();
-    StringBuilder sb = new StringBuilder();
-    for (ObjectNode row : bq.rows(PROJECT, "taxi", table)) {
-      sb.append(JSON.writeValueAsString(row)).append('\n');
-    }
-    Files.writeString(json, sb.toString());
-    Path dir = TMP.newFolder(table + "-parquet").toPath();
-    try (DuckDbOracle duck = new DuckDbOracle()) {
-      duck.execute(
-          "COPY (SELECT * FROM read_json('"
-              + json
-              + "', format='newline_delimited', columns={"
-              + String.join(", ", columns)
-              + "})) TO '"
-              + dir.resolve("part.parquet")
-              + "' (FORMAT PARQUET)");
-    }
-    return dir;
+  /** A BigQuery table's rows, read back as {@link OutputRows#of} reads Parquet. */
+  private static List<List<Object>> rowsOf(String table) throws Exception {
+    return OutputRows.ofBigQuery(
+        bq, PROJECT, "taxi", table, TMP.getRoot().toPath().resolve("bq-" + table));
   }
 
   @Test
@@ -112,8 +79,7 @@ public class BigQueryTest {
     JsonNode month = table.path("schema").path("fields").get(1);
     assertEquals("revenue_month", month.path("name").asText());
     assertEquals("DATETIME", month.path("type").asText());
-    OutputRows.assertSame(
-        "BigQuery revenue_report", expected, OutputRows.of(asParquet("revenue_report")));
+    OutputRows.assertSame("BigQuery revenue_report", expected, rowsOf("revenue_report"));
     assertTrue(
         "load files left in the temp location: " + gcs.list("scratch"),
         gcs.list("scratch").stream()
@@ -159,8 +125,7 @@ public class BigQueryTest {
             "--inputGreen=gs://scratch/pq/green/*/*/*.parquet",
             "--inputYellow=gs://scratch/pq/yellow/*/*/*.parquet",
             "--bigQueryTable=" + PROJECT + ":taxi.from_gcs"));
-    OutputRows.assertSame(
-        "gs:// to BigQuery", OutputRows.of(local), OutputRows.of(asParquet("from_gcs")));
+    OutputRows.assertSame("gs:// to BigQuery", OutputRows.of(local), rowsOf("from_gcs"));
   }
 
   @Test
@@ -172,8 +137,7 @@ public class BigQueryTest {
             "--sampleData=" + data,
             "--output=" + local,
             "--bigQueryTable=taxi.hourly"));
-    OutputRows.assertSame(
-        "BigQuery hourly", OutputRows.of(local), OutputRows.of(asParquet("hourly")));
+    OutputRows.assertSame("BigQuery hourly", OutputRows.of(local), rowsOf("hourly"));
   }
 
   @Test
