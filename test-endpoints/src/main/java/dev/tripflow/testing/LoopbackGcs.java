@@ -56,6 +56,13 @@ import java.util.zip.CRC32C;
  * overloaded; clients must retry. Objects live in memory.
  */
 public final class LoopbackGcs implements AutoCloseable {
+  static {
+    // The JDK's server writes a response's headers and body separately; with Nagle's algorithm on,
+    // a keep-alive client's delayed ACK then holds every response about 40 ms. Read once, by the
+    // first server the process creates.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;

@@ -27,6 +27,13 @@ import java.util.concurrent.Executors;
  * </ul>
  */
 public final class UiServer implements AutoCloseable {
+  static {
+    // The JDK's server writes a response's headers and body separately; with Nagle's algorithm on,
+    // a keep-alive client's delayed ACK then holds every response about 40 ms. Read once, by the
+    // first server the process creates.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   /** The runs a server shows. */
   public interface Runs {
     /** Every run, newest first. */
