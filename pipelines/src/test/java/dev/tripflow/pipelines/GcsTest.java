@@ -95,18 +95,12 @@ public class GcsTest {
             "--inputGreen=" + base + "green/*/*/*.parquet",
             "--inputYellow=" + base + "yellow/*/*/*.parquet",
             "--output=gs://taxi/" + prefix + "/report"));
-    Path copy = TMP.newFolder(prefix + "-report").toPath();
-    int files = 0;
-    for (String name : gcs.list("taxi")) {
-      if (name.startsWith(prefix + "/report/") && name.endsWith(".parquet")) {
-        Files.write(copy.resolve("part-" + files++ + ".parquet"), gcs.read("taxi", name));
-      }
-    }
-    assertTrue("no report in the bucket: " + gcs.list("taxi"), files > 0);
+    List<List<Object>> report =
+        OutputRows.ofGcs(gcs, "taxi", prefix + "/report", TMP.getRoot().toPath().resolve(prefix));
     assertFalse(
         "staging objects left behind: " + gcs.list("taxi"),
         gcs.list("taxi").stream().anyMatch(n -> n.contains(".staging-")));
-    OutputRows.assertSame("revenue-report gs:// -> gs://", localReport, OutputRows.of(copy));
+    OutputRows.assertSame("revenue-report gs:// -> gs://", localReport, report);
   }
 
   @Test

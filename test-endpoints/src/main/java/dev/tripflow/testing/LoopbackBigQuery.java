@@ -10,8 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +27,6 @@ import java.util.zip.GZIPInputStream;
  * authenticated with the GCS server's tokens. Tables live in memory.
  */
 public final class LoopbackBigQuery implements AutoCloseable {
-  static {
-    // The JDK's server writes a response's headers and body separately; with Nagle's algorithm on,
-    // a keep-alive client's delayed ACK then holds every response about 40 ms. Read once, by the
-    // first server the process creates.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PREFIX = "/bigquery/v2/projects/";
 
@@ -70,7 +61,7 @@ public final class LoopbackBigQuery implements AutoCloseable {
 
   private LoopbackBigQuery(int port, LoopbackGcs gcs) throws IOException {
     this.gcs = gcs;
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+    server = LoopbackHttp.server(port, 64);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newFixedThreadPool(8, r -> LoopbackGcs.daemon(r, "loopback-bq")));
     server.start();

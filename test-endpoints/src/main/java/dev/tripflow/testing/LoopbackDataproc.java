@@ -9,8 +9,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,13 +37,6 @@ import java.util.zip.GZIPInputStream;
  * APIs answer.
  */
 public final class LoopbackDataproc implements AutoCloseable {
-  static {
-    // The JDK's server writes a response's headers and body separately; with Nagle's algorithm on,
-    // a keep-alive client's delayed ACK then holds every response about 40 ms. Read once, by the
-    // first server the process creates.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SUBMIT =
       Pattern.compile("/v1/projects/([^/]+)/regions/([^/]+)/jobs:submit");
@@ -63,7 +54,7 @@ public final class LoopbackDataproc implements AutoCloseable {
 
   private LoopbackDataproc(int port, LoopbackGcs tokens) throws IOException {
     this.tokens = tokens;
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
+    server = LoopbackHttp.server(port, 16);
     server.createContext("/", this::handle);
     server.setExecutor(
         Executors.newFixedThreadPool(4, r -> LoopbackGcs.daemon(r, "loopback-dataproc")));

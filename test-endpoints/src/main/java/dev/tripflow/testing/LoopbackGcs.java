@@ -11,8 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -56,13 +54,6 @@ import java.util.zip.CRC32C;
  * overloaded; clients must retry. Objects live in memory.
  */
 public final class LoopbackGcs implements AutoCloseable {
-  static {
-    // The JDK's server writes a response's headers and body separately; with Nagle's algorithm on,
-    // a keep-alive client's delayed ACK then holds every response about 40 ms. Read once, by the
-    // first server the process creates.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
@@ -113,7 +104,7 @@ public final class LoopbackGcs implements AutoCloseable {
   }
 
   private LoopbackGcs(int port) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+    server = LoopbackHttp.server(port, 64);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newFixedThreadPool(16, r -> daemon(r, "loopback-gcs")));
     server.start();
